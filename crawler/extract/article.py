@@ -1,0 +1,163 @@
+"""One article page -> raw field values, each from the best layer that has it.
+
+For every field: the site's selector; otherwise the page's metadata; otherwise the
+generic reading of the visible page. Values stay raw here (dates are strings); the item
+loader and pipelines clean and normalise them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+
+from crawler import dates
+from crawler.extract import generic
+from crawler.extract.metadata import Metadata
+from crawler.extract.selectors import select
+from crawler.sitedef import SiteDefinition
+from crawler.urls import canonical_url
+
+_LANGUAGE = re.compile(r"^([a-z]{2,3})(?:[-_].*)?$")
+#: A first line this short that reads as a date is a dateline, not prose.
+DATELINE_CHARS = 80
+
+
+@dataclass(slots=True)
+class ExtractedArticle:
+    url: str
+    title: str | None = None
+    published_raw: str | None = None
+    #: The metadata's own publication date when `published_raw` came from another layer:
+    #: the year it carries is used when `published_raw` has none.
+    published_hint: str | None = None
+    modified_raw: str | None = None
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    summary: str | None = None
+    body: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    language: str | None = None
+    #: Which layer gave each field: "selector", "metadata", "generic" or "listing".
+    sources: dict[str, str] = field(default_factory=dict)
+    #: Fields whose site selector matched nothing on this page (a sign of a redesign).
+    unmatched_selectors: list[str] = field(default_factory=list)
+
+
+def extract_article(
+    page: Selector,
+    url: str,
+    site: SiteDefinition,
+    *,
+    fetched_at: datetime,
+    listing_section: str | None = None,
+) -> ExtractedArticle:
+    """Read one article page; `url` is the URL the page was fetched from."""
+    meta = Metadata(page)
+    language = language_code(meta.language()) or (
+        site.languages[0] if len(site.languages) == 1 else None
+    )
+    article = ExtractedArticle(url=_article_url(meta.canonical(), url, site), language=language)
+    date_languages = site.languages or ((language,) if language else ())
+
+    def readable(text: str) -> bool:
+        parsed = dates.parse_date(
+            text, languages=date_languages, timezone=site.timezone, reference=fetched_at
+        )
+        return parsed.value is not None
+
+    def pick(name: str, *layers: tuple[str, Callable[[], str | list[str] | None]]) -> list[str]:
+        css = site.selectors.get(name)
+        if css is not None:
+            values = select(page, name, css)
+            if values is not None:
+                article.sources[name] = "selector"
+                return values
+            article.unmatched_selectors.append(name)
+        for source, layer in layers:
+            value = layer()
+            values = [v for v in ([value] if isinstance(value, str) else value or []) if v.strip()]
+            if values:
+                article.sources[name] = source
+                return values
+        return []
+
+    def first(values: list[str]) -> str | None:
+        return values[0] if values else None
+
+    article.title = first(
+        pick("title", ("metadata", meta.title), ("generic", lambda: generic.title(page)))
+    )
+    article.published_raw = first(
+        pick(
+            "published",
+            ("metadata", meta.published),
+            ("generic", lambda: generic.date_near_heading(page, readable)),
+        )
+    )
+    if article.sources.get("published") != "metadata":
+        article.published_hint = meta.published()
+    article.modified_raw = first(
+        pick(
+            "modified",
+            ("metadata", meta.modified),
+            (
+                "generic",
+                lambda: generic.date_near_heading(page, readable, generic.MODIFIED_WORDS),
+            ),
+        )
+    )
+    article.authors = pick(
+        "authors", ("metadata", meta.authors), ("generic", lambda: generic.authors(page))
+    )
+    article.section = first(
+        pick(
+            "section",
+            ("metadata", meta.section),
+            ("generic", lambda: generic.section(page, article.title)),
+            ("listing", lambda: listing_section),
+        )
+    )
+    article.summary = first(pick("summary", ("metadata", meta.summary)))
+    article.body = _without_head(
+        pick("body", ("metadata", meta.body), ("generic", lambda: generic.body(page, url))),
+        article.title,
+        readable,
+    )
+    article.tags = pick("tags", ("metadata", meta.tags), ("generic", lambda: generic.tags(page)))
+    image = first(pick("image", ("metadata", meta.image), ("generic", lambda: generic.image(page))))
+    article.image_url = urljoin(url, image) if image else None
+    return article
+
+
+def _without_head(
+    paragraphs: list[str], title: str | None, readable: Callable[[str], bool]
+) -> list[str]:
+    """The body without the headline and the dateline that blocks often start with."""
+    body = [p for p in paragraphs if p.strip() != (title or "").strip()]
+    while body and len(body[0]) <= DATELINE_CHARS and readable(body[0]):
+        body.pop(0)
+    return body
+
+
+def language_code(value: str | None) -> str | None:
+    """'en-US', 'en_GB', 'az-Latn-AZ' -> 'en', 'en', 'az' (ISO 639-1 where one exists)."""
+    match = _LANGUAGE.match((value or "").strip().lower())
+    return match.group(1) if match else None
+
+
+def _article_url(canonical: str | None, url: str, site: SiteDefinition) -> str:
+    """The page's own rel=canonical when it stays on the site, else the fetched URL."""
+    if canonical:
+        absolute = urljoin(url, canonical.strip())
+        if urlsplit(absolute).scheme in ("http", "https") and site.allows(absolute):
+            try:
+                return canonical_url(absolute)
+            except ValueError:
+                pass  # a malformed canonical link: the fetched URL is still good
+    return canonical_url(url)

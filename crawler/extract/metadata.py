@@ -1,0 +1,201 @@
+"""Fields from the metadata a page declares: JSON-LD, OpenGraph, `article:*` and meta tags.
+
+Publishers write this for search engines and social networks, so it is usually more
+exact than anything read off the visible page (full dates with offsets, author names
+without "By"). It is read from the already-parsed page; nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from parsel import Selector
+
+ARTICLE_TYPES = frozenset(
+    {
+        "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle",
+        "OpinionNewsArticle", "BackgroundNewsArticle", "ReviewNewsArticle", "BlogPosting",
+        "LiveBlogPosting", "Report", "SatiricalArticle", "TechArticle", "ScholarlyArticle",
+    }
+)  # fmt: skip
+_META_DATES_PUBLISHED = (
+    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+    "publish-date", "publish_date", "date", "dc.date.issued", "dcterms.issued",
+    "dc.date", "dcterms.created", "parsely-pub-date", "sailthru.date",
+    "cxenseparse:recs:publishtime",
+)  # fmt: skip
+_META_DATES_MODIFIED = (
+    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
+    "last-modified", "lastmod",
+)  # fmt: skip
+_META_AUTHORS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
+_COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
+
+
+class Metadata:
+    """The metadata of one page, read lazily field by field."""
+
+    def __init__(self, page: Selector) -> None:
+        self.page = page
+        self.meta = _meta_tags(page)
+        self.jsonld = _article_object(page)
+
+    def first(self, *names: str) -> str | None:
+        for name in names:
+            values = self.meta.get(name)
+            if values:
+                return values[0]
+        return None
+
+    def title(self) -> str | None:
+        return _text(self.jsonld.get("headline")) or self.first("og:title", "twitter:title")
+
+    def published(self) -> str | None:
+        return (
+            _text(self.jsonld.get("datePublished"))
+            or _text(self.jsonld.get("dateCreated"))
+            or self.first(*_META_DATES_PUBLISHED)
+            or self._time_element()
+        )
+
+    def modified(self) -> str | None:
+        return _text(self.jsonld.get("dateModified")) or self.first(*_META_DATES_MODIFIED)
+
+    def authors(self) -> list[str]:
+        names = _names(self.jsonld.get("author"), self.jsonld.get("@graph-index", {}))
+        if names:
+            return names
+        for key in _META_AUTHORS:
+            names = [v for v in self.meta.get(key, []) if not v.startswith(("http:", "https:"))]
+            if names:
+                return names
+        return []
+
+    def section(self) -> str | None:
+        return _text(self.jsonld.get("articleSection")) or self.first("article:section")
+
+    def summary(self) -> str | None:
+        return _text(self.jsonld.get("description")) or self.first(
+            "og:description", "twitter:description", "description"
+        )
+
+    def body(self) -> list[str]:
+        body = _text(self.jsonld.get("articleBody"))
+        if not body:
+            return []
+        if "<" in body:  # some CMSs put the HTML of the article here
+            body = " ".join(Selector(text=body).xpath("//text()").getall())
+        return [line for line in body.splitlines() if line.strip()]
+
+    def tags(self) -> list[str]:
+        keywords = self.jsonld.get("keywords")
+        if isinstance(keywords, str):
+            return [k for k in (s.strip() for s in keywords.split(",")) if k]
+        if isinstance(keywords, list):
+            return [k for k in (_text(k) for k in keywords) if k]
+        return self.meta.get("article:tag", [])
+
+    def image(self) -> str | None:
+        return _url(self.jsonld.get("image")) or self.first(
+            "og:image", "og:image:url", "og:image:secure_url", "twitter:image"
+        )
+
+    def language(self) -> str | None:
+        return (
+            self.page.xpath("/html/@lang").get()
+            or self.page.xpath("/html/@xml:lang").get()
+            or self.first("og:locale", "content-language", "dc.language")
+            or _text(self.jsonld.get("inLanguage"))
+        )
+
+    def canonical(self) -> str | None:
+        return self.page.css('link[rel~="canonical"]::attr(href)').get() or self.first("og:url")
+
+    def _time_element(self) -> str | None:
+        for css in ("[itemprop=datePublished]", "time[pubdate]", "article time", "main time"):
+            for element in self.page.css(css):
+                value = element.attrib.get("datetime") or element.attrib.get("content")
+                if value:
+                    return value.strip()
+        return None
+
+
+def _meta_tags(page: Selector) -> dict[str, list[str]]:
+    """Every <meta> by its lower-cased name, property, itemprop or http-equiv."""
+    tags: dict[str, list[str]] = {}
+    for meta in page.xpath("//meta[@content]"):
+        content = meta.attrib["content"].strip()
+        key = (
+            meta.attrib.get("property")
+            or meta.attrib.get("name")
+            or meta.attrib.get("itemprop")
+            or meta.attrib.get("http-equiv")
+        )
+        if key and content:
+            tags.setdefault(key.strip().lower(), []).append(content)
+    return tags
+
+
+def _article_object(page: Selector) -> dict[str, Any]:
+    """The page's first JSON-LD object of an article type, with its @graph index attached."""
+    for script in page.xpath('//script[contains(@type, "ld+json")]/text()').getall():
+        try:
+            data = json.loads(_COMMENTS.sub("", script), strict=False)
+        except ValueError:
+            continue  # broken JSON-LD is common; the other sources remain
+        index = {o["@id"]: o for o in _objects(data) if isinstance(o.get("@id"), str)}
+        for obj in _objects(data):
+            if _types(obj) & ARTICLE_TYPES:
+                return {**obj, "@graph-index": index}
+    return {}
+
+
+def _objects(data: Any) -> Iterator[dict[str, Any]]:
+    """All objects of a JSON-LD document: top level, lists, @graph and mainEntity."""
+    if isinstance(data, list):
+        for item in data:
+            yield from _objects(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if isinstance(data.get(key), list | dict):
+                yield from _objects(data[key])
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type", [])
+    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
+
+
+def _text(value: Any) -> str | None:
+    """A JSON-LD value as text; the first of a list; entities decoded."""
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str | int | float)), None)
+    if isinstance(value, str | int | float) and str(value).strip():
+        return html.unescape(str(value)).strip()
+    return None
+
+
+def _names(value: Any, index: dict[str, Any]) -> list[str]:
+    """Author names from a string, a Person, an @id reference, or a list of those."""
+    values = value if isinstance(value, list) else [value]
+    names = []
+    for item in values:
+        if isinstance(item, dict) and "name" not in item and item.get("@id") in index:
+            item = index[item["@id"]]
+        name = _text(item.get("name")) if isinstance(item, dict) else _text(item)
+        if name and not name.startswith(("http:", "https:")):
+            names.append(name)
+    return names
+
+
+def _url(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return value.strip() if isinstance(value, str) and value.strip() else None

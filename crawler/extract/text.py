@@ -1,0 +1,201 @@
+"""From an HTML element to clean paragraphs: boilerplate out, block structure kept.
+
+Used on the element a site's `body` selector picks. Sites put share buttons, "Latest news"
+lists and tag clouds inside their article containers, so the selected element is never
+taken whole: widgets are recognised by their markup (tags, class and id words, link
+density), not by any one site's class names.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml.html import HtmlElement
+
+#: Elements that never hold article prose.
+DROP_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "iframe", "form", "button", "input",
+        "select", "textarea", "nav", "aside", "footer", "header", "figure", "figcaption",
+        "svg", "object", "embed", "video", "audio", "canvas", "picture", "dialog", "menu",
+    }
+)  # fmt: skip
+#: Words in a class or id (split at '-', '_' and case changes) that mark a widget.
+BOILERPLATE_WORDS = frozenset(
+    {
+        "share", "sharing", "sharer", "social", "socials", "related", "latest", "popular",
+        "trending", "recommended", "recommendations", "newsletter", "subscribe",
+        "subscription", "signup", "advert", "advertisement", "ad", "ads", "adv", "promo",
+        "sponsored", "banner", "comment", "comments", "breadcrumb", "breadcrumbs", "tags",
+        "tag", "byline", "author", "authors", "caption", "cookie", "cookies", "consent",
+        "paywall", "readmore", "nav", "navbar", "navigation", "menu", "sidebar", "widget",
+        "print", "toolbar", "pagination", "pager", "rating", "footer", "meta", "mostread",
+        "seealso", "alsoread", "outbrain", "taboola", "disqus", "embed",
+    }
+)  # fmt: skip
+#: Short lines that label widgets rather than say anything, in the languages we crawl.
+BOILERPLATE_LINES = frozenset(
+    {
+        "share", "share this", "share this article", "latest news", "related", "related news",
+        "related articles", "read more", "read also", "see also", "most read", "advertisement",
+        "tags", "comments", "последние новости", "читайте также", "читайте также:",
+        "похожие новости", "поделиться", "реклама", "теги", "son xəbərlər", "paylaş",
+        "oxşar xəbərlər", "digər xəbərlər", "ən çox oxunan", "reklam", "etiketlər",
+        "son dakika", "ilgili haberler", "paylaş:", "останні новини", "читайте також",
+    }
+)  # fmt: skip
+BLOCK_TAGS = frozenset(
+    {
+        "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li",
+        "dl", "dt", "dd", "table", "thead", "tbody", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+        "hr", "address", "center", "details", "summary",
+    }
+)  # fmt: skip
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+LINK_DENSE = 0.6
+PROSE_CHARS = 40
+_WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_paragraphs(element: HtmlElement) -> list[str]:
+    """The prose of an element as paragraphs, with widgets and labels removed."""
+    tree = copy.deepcopy(element)
+    remove_boilerplate(tree)
+    return _drop_dangling_headings(block_texts(tree))
+
+
+def element_text(element: HtmlElement) -> str:
+    """The visible text of an element on one line, scripts and styles left out."""
+    if element.tag == "meta":
+        return element.get("content", "")
+    if element.tag == "time" and element.get("datetime"):
+        return element.get("datetime", "")
+    parts = element.xpath(".//text()[not(ancestor::script or ancestor::style)]")
+    return _SPACES.sub(" ", " ".join(parts)).strip()
+
+
+def remove_boilerplate(root: HtmlElement) -> None:
+    """Remove widgets from `root` in place; `root` itself always stays."""
+    total = len(element_text(root)) or 1
+    for element in list(root.iterdescendants()):
+        if element.getparent() is None or not isinstance(element.tag, str):
+            continue
+        if _is_widget(element, total):
+            _remove(element)
+    for element in list(root.iterdescendants()):
+        if (
+            element.tag in ("ul", "ol", "div", "section", "p")
+            and element.getparent() is not None
+            and _link_dense(element)
+        ):
+            _remove(element)
+
+
+def block_texts(root: HtmlElement) -> list[tuple[str, bool]]:
+    """(text, is_heading) for each block of `root`, in document order.
+
+    Inline text accumulates until a block element or a <br> ends it, which keeps
+    `text<br><br>text` bodies and nested <div> bodies apart as paragraphs.
+    """
+    blocks: list[tuple[str, bool]] = []
+    buffer: list[str] = []
+
+    def flush(heading: bool = False) -> None:
+        text = _SPACES.sub(" ", "".join(buffer)).strip()
+        buffer.clear()
+        if text:
+            blocks.append((text, heading))
+
+    def walk(node: HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in BLOCK_TAGS or tag == "br":
+            flush()
+        if node.text and tag not in ("script", "style"):
+            buffer.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if tag in BLOCK_TAGS:
+            flush(heading=tag in HEADING_TAGS)
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def drop_labels(paragraphs: list[str]) -> list[str]:
+    """Drop lines that only label a widget ("Latest news", "Share")."""
+    return [p for p in paragraphs if not _is_label(p)]
+
+
+def _drop_dangling_headings(blocks: list[tuple[str, bool]]) -> list[str]:
+    """Drop widget labels, and headings left with nothing under them."""
+    kept = [(text, heading) for text, heading in blocks if not _is_label(text)]
+    return [
+        text
+        for i, (text, heading) in enumerate(kept)
+        if not (heading and (i + 1 == len(kept) or kept[i + 1][1]))
+    ]
+
+
+def _is_label(text: str) -> bool:
+    return text.casefold().rstrip(":").strip() in BOILERPLATE_LINES
+
+
+def _is_widget(element: HtmlElement, total: int) -> bool:
+    if element.tag in DROP_TAGS:
+        return True
+    if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
+        return True
+    if element.get("aria-hidden") == "true" or element.get("hidden") is not None:
+        return True
+    words = _markup_words(element)
+    if not words & BOILERPLATE_WORDS:
+        return False
+    # A wrapper named like a widget (WordPress puts "tag-…" on the whole post) holds
+    # most of the text, in paragraphs; a real widget holds a little, or no prose.
+    return len(element_text(element)) < total / 2 or not _holds_prose(element)
+
+
+def _holds_prose(element: HtmlElement) -> bool:
+    """Has a paragraph of a sentence or more: what share bars and link lists lack."""
+    paragraphs = element.iter("p", "blockquote", "li")
+    return any(len(element_text(p)) >= PROSE_CHARS for p in paragraphs)
+
+
+def _markup_words(element: HtmlElement) -> set[str]:
+    words: set[str] = set()
+    for value in (element.get("class", ""), element.get("id", "")):
+        for token in value.split():
+            parts = [p.lower() for p in _WORD_SPLIT.split(token) if p]
+            words.update(parts)
+            words.add("".join(parts))
+    return words
+
+
+def _link_dense(element: HtmlElement) -> bool:
+    """Mostly link text, like a list of other articles, and no real prose."""
+    text = len(element_text(element))
+    if not text:
+        return False
+    link_text = sum(len(element_text(a)) for a in element.iter("a"))
+    return link_text / text >= LINK_DENSE
+
+
+def _remove(element: HtmlElement) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    parent.remove(element)
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail

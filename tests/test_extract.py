@@ -1,0 +1,231 @@
+"""Extraction layers on small pages written for the purpose: selectors, metadata, generic."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from parsel import Selector
+
+from crawler.extract import extract_article, language_code
+from crawler.extract.text import clean_paragraphs
+from crawler.sitedef import SiteDefinition
+
+FETCHED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SITE = SiteDefinition(
+    name="example",
+    start_urls=("https://example.com/news/",),
+    article_url=re.compile(r"/news/\d+"),
+    allowed_domains=("example.com",),
+    path=Path("example.toml"),
+    languages=("en",),
+    timezone="Europe/London",
+)
+PROSE = (
+    "The council approved the new budget on Tuesday after a long debate about schools, "
+    "roads and the future of the city's libraries, which had faced closure for two years."
+)
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> Selector:
+    return Selector(text=f"<html lang='{lang}'><head>{head}</head><body>{body}</body></html>")
+
+
+def extract(selector: Selector, site: SiteDefinition = SITE, **kwargs: object):
+    return extract_article(
+        selector, "https://example.com/news/1?utm_source=x", site, fetched_at=FETCHED, **kwargs
+    )
+
+
+def with_selectors(**selectors: str) -> SiteDefinition:
+    return replace(SITE, selectors=MappingProxyType(selectors))
+
+
+def test_jsonld_graph_fields() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {"@type": "WebSite", "name": "Example"},
+            {"@type": "Person", "@id": "#jane", "name": "Jane Doe"},
+            {
+                "@type": ["ReportageNewsArticle"],
+                "headline": "Budget &amp; schools",
+                "datePublished": "2018-09-13T14:15:00+01:00",
+                "dateModified": "2018-09-14T09:00:00+01:00",
+                "author": [{"@id": "#jane"}, {"@type": "Person", "name": "John Roe"}],
+                "articleSection": ["Politics", "Local"],
+                "description": "The council approved the budget.",
+                "keywords": "budget, schools, ",
+                "image": {"@type": "ImageObject", "url": "/img/1.jpg"},
+                "articleBody": "First paragraph.\nSecond paragraph.",
+            },
+        ],
+    }
+    head = f'<script type="application/ld+json">{json.dumps(graph)}</script>'
+    article = extract(page(head, "<h1>Visible headline</h1>"))
+    assert article.title == "Budget & schools"
+    assert article.published_raw == "2018-09-13T14:15:00+01:00"
+    assert article.modified_raw == "2018-09-14T09:00:00+01:00"
+    assert article.authors == ["Jane Doe", "John Roe"]
+    assert article.section == "Politics"
+    assert article.summary == "The council approved the budget."
+    assert article.tags == ["budget", "schools"]
+    assert article.image_url == "https://example.com/img/1.jpg"
+    assert article.body == ["First paragraph.", "Second paragraph."]
+    assert article.sources["title"] == "metadata"
+
+
+def test_broken_jsonld_falls_back_to_opengraph() -> None:
+    head = """
+    <script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>
+    <meta property="og:title" content="OG title">
+    <meta property="og:description" content="OG summary">
+    <meta property="og:image" content="https://cdn.example.com/a.jpg">
+    <meta property="article:published_time" content="2018-09-13T14:15:00Z">
+    <meta property="article:modified_time" content="2018-09-13T16:00:00Z">
+    <meta property="article:section" content="World">
+    <meta property="article:tag" content="Israel"><meta property="article:tag" content="Defence">
+    <meta name="author" content="Jane Doe">
+    <link rel="canonical" href="https://example.com/news/1">
+    """
+    article = extract(page(head, f"<article><h1>Visible</h1><p>{PROSE}</p></article>"))
+    assert (article.title, article.summary, article.section) == ("OG title", "OG summary", "World")
+    assert article.published_raw == "2018-09-13T14:15:00Z"
+    assert article.modified_raw == "2018-09-13T16:00:00Z"
+    assert article.tags == ["Israel", "Defence"]
+    assert article.authors == ["Jane Doe"]
+    assert article.url == "https://example.com/news/1"
+
+
+def test_canonical_off_site_is_ignored() -> None:
+    head = '<link rel="canonical" href="https://aggregator.example.org/story/1">'
+    article = extract(page(head, "<h1>T</h1>"))
+    assert article.url == "https://example.com/news/1"
+
+
+def test_time_element_and_language() -> None:
+    body = f"<article><h1>T</h1><time datetime='2018-09-13T14:15'>13 Sep</time><p>{PROSE}</p>"
+    article = extract(page(body=body + "</article>", lang="en-GB"))
+    assert article.published_raw == "2018-09-13T14:15"
+    assert article.language == "en"
+
+
+def test_generic_layer_without_metadata() -> None:
+    body = f"""
+    <header><nav><a href="/">Home</a> <a href="/news/">News</a></nav>
+      <div class="today">Wednesday, 25 November 2026</div></header>
+    <main>
+      <div class="breadcrumb"><a href="/">Home</a> › <a href="/news/politics">Politics</a></div>
+      <div class="article-head">
+        <h1>Council approves budget</h1>
+        <div class="meta"><span class="category">Politics</span>
+          <span class="date">13 September 2018, 14:15</span></div>
+        <div class="byline">By Jane Doe and John Roe</div>
+      </div>
+      <div class="content"><p>{PROSE}</p><p>{PROSE.upper()}</p><p>{PROSE[::-1]}</p></div>
+      <div class="tags"><a rel="tag" href="/tag/budget">Budget</a></div>
+    </main>
+    <aside><h3>Latest news</h3><ul><li><a href="/news/2">Other story</a>
+      <span class="date">12 September 2018, 10:00</span></li></ul></aside>
+    """
+    article = extract(page(body=body))
+    assert article.title == "Council approves budget"
+    assert article.published_raw == "13 September 2018, 14:15"
+    assert article.authors == ["Jane Doe", "John Roe"]
+    assert article.section == "Politics"
+    assert article.tags == ["Budget"]
+    assert article.body[0] == PROSE
+    assert all("Other story" not in p for p in article.body)
+    assert article.sources["body"] == "generic"
+
+
+def test_selectors_win_and_unmatched_ones_fall_back() -> None:
+    head = '<meta property="og:title" content="OG title">'
+    body = f"""<h1 class="x-title">Selector title</h1>
+    <div class="x-date"><time datetime="2018-09-13T14:15:00+04:00">13 september — 14:15</time></div>
+    <div class="x-body"><p>{PROSE}</p></div>"""
+    site = with_selectors(
+        title="h1.x-title", published=".x-date time", body=".x-body", summary=".gone"
+    )
+    article = extract(page(head, body), site)
+    assert article.title == "Selector title"
+    assert article.published_raw == "2018-09-13T14:15:00+04:00"
+    assert article.body == [PROSE]
+    assert article.unmatched_selectors == ["summary"]
+    assert article.sources["title"] == "selector"
+
+
+def test_selector_matching_an_empty_block_gives_no_body() -> None:
+    body = f"""<h1>Video: the parade</h1><div class="x-body"><iframe src="/v"></iframe>
+    <div class="share-buttons">Share: <a href="#">Facebook</a></div></div>
+    <aside><p>{PROSE}</p></aside>"""
+    article = extract(page(body=body), with_selectors(body=".x-body"))
+    assert article.body == []
+    assert "body" not in article.unmatched_selectors
+
+
+def test_pseudo_element_selectors() -> None:
+    body = '<div class="d" data-ts="2018-09-13 14:15">x</div><img class="i" data-src="/a.jpg">'
+    site = with_selectors(published=".d::attr(data-ts)", image="img.i")
+    article = extract(page(body=body), site)
+    assert article.published_raw == "2018-09-13 14:15"
+    assert article.image_url == "https://example.com/a.jpg"
+
+
+def test_listing_section_is_the_last_resort() -> None:
+    article = extract(page(body="<h1>T</h1>"), listing_section="Economy")
+    assert (article.section, article.sources["section"]) == ("Economy", "listing")
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (f"<p>{PROSE}</p><div class='share-buttons'>Share <a>Facebook</a></div>", [PROSE]),
+        (
+            f"<p>{PROSE}</p><h3>Latest news</h3><ul><li><a href='/1'>One headline here</a></li>"
+            "<li><a href='/2'>Another headline</a></li></ul><p>After.</p>",
+            [PROSE, "After."],
+        ),
+        (f"<p>{PROSE}</p><p><a href='/x'>Read more: another story about schools</a></p>", [PROSE]),
+        ("Line one<br><br>Line two", ["Line one", "Line two"]),
+        ("<ul><li>First point</li><li>Second point</li></ul>", ["First point", "Second point"]),
+        (f"<h2>Background</h2><p>{PROSE}</p><h2>Related</h2>", ["Background", PROSE]),
+        (f"<figure><img src='a.jpg'><figcaption>Photo: AP</figcaption></figure><p>{PROSE}</p>",
+         [PROSE]),
+        (f"<p>{PROSE}</p><div id='comments'><p>Great article!</p></div>", [PROSE]),
+        (f"<p>{PROSE}</p><script>var x = 'not text';</script>", [PROSE]),
+        (f"<p>{PROSE}</p><p>Son xəbərlər</p><p>Читайте также:</p>", [PROSE]),
+    ],
+)  # fmt: skip
+def test_boilerplate_inside_the_body(html: str, expected: list[str]) -> None:
+    root = Selector(text=f"<div class='body'>{html}</div>").css(".body")[0].root
+    assert clean_paragraphs(root) == expected
+
+
+def test_a_wrapper_named_like_a_widget_is_kept() -> None:
+    html = f"<div class='post tag-politics'><p>{PROSE}</p></div>"
+    root = Selector(text=f"<div class='body'>{html}<div class='tags'>x</div></div>")
+    assert clean_paragraphs(root.css(".body")[0].root) == [PROSE]
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("en-US", "en"), ("en_GB", "en"), ("az-Latn-AZ", "az"), ("RU", "ru"), ("", None),
+     (None, None), ("english", None)],
+)  # fmt: skip
+def test_language_code(value: str | None, code: str | None) -> None:
+    assert language_code(value) == code
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"<>/=\"' apdivh1scriptmetaé—\n"])))
+def test_random_markup_never_raises(html: str) -> None:
+    article = extract(Selector(text=html or "<html></html>"), with_selectors(body="p", title="h1"))
+    assert article.url.startswith("https://example.com/")

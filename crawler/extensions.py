@@ -1,0 +1,67 @@
+"""Crawl-run history: one `crawl_runs` row per crawl, opened at start, closed with counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from archive import Archive
+from crawler import dates
+from crawler.rejections import REJECTED
+
+#: crawl_runs count columns and the stats they come from.
+RUN_COUNTS = {
+    "pages": "response_received_count",
+    "articles_new": "archive/new",
+    "articles_updated": "archive/updated",
+    "articles_unchanged": "archive/unchanged",
+    "rejected": REJECTED,
+    "errors": "log_count/ERROR",
+}
+
+
+class CrawlRunRecorder:
+    """Records each crawl in the archive, so a scheduled job's history is queryable.
+
+    The row is written when the spider opens, so a crawl that dies still leaves a row
+    without `finished_at`: a run that never finished is visible as such.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.path = crawler.settings.get("ARCHIVE_PATH")
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        recorder = cls(crawler)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        site = getattr(spider, "site", None)
+        with Archive(self.path) as archive:
+            self.run_id = archive.start_run(
+                spider=spider.name,
+                site=site.name if site else spider.name,
+                started_at=dates.isoformat(datetime.now(UTC)),
+            )
+        self.crawler.stats.set_value("archive/run_id", self.run_id)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        counts = {column: int(stats.get(key, 0)) for column, key in RUN_COUNTS.items()}
+        with Archive(self.path) as archive:
+            archive.finish_run(
+                self.run_id,
+                finished_at=dates.isoformat(datetime.now(UTC)),
+                finish_reason=reason,
+                counts=counts,
+                stats=stats,
+            )

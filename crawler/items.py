@@ -1,0 +1,74 @@
+"""The Article item and its loader: every text field cleaned the same way on its way in."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+#: Characters that render as a space (no-break, thin, figure, ideographic, ...).
+_SPACE_LIKE = dict.fromkeys(
+    map(ord, "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+        "\u200a\u202f\u205f\u3000\t\r\n\f\v"), " ")  # fmt: skip
+#: Invisible characters that only break search and comparison. Joiners (U+200C/U+200D) stay:
+#: they change how Persian script and emoji read.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"), None)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r" {2,}")
+
+
+def clean_text(value: str) -> str | None:
+    """One line of text: entities decoded, NFC, one kind of space, trimmed; None when empty.
+
+    Entities are decoded again because CMSs double-escape (`&amp;amp;`) in metadata.
+    """
+    text = unicodedata.normalize("NFC", html.unescape(value))
+    text = _CONTROL.sub("", text.translate(_SPACE_LIKE).translate(_INVISIBLE))
+    return _SPACES.sub(" ", text).strip() or None
+
+
+def unique(values: list[str]) -> list[str]:
+    """Values in first-seen order, each once (case-insensitively)."""
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return list(seen.values())
+
+
+@dataclass(slots=True)
+class Article:
+    """One article as the archive will store it; dates still raw until normalised."""
+
+    url: str | None = None
+    site: str | None = None
+    section: str | None = None
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_at: str | None = None
+    published_raw: str | None = None
+    published_hint: str | None = None
+    modified_at: str | None = None
+    modified_raw: str | None = None
+    language: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    seen_at: datetime | None = None
+
+
+class ArticleLoader(ItemLoader):
+    default_item_class = Article
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    url_in = Identity()
+    seen_at_in = Identity()
+    authors_out = unique
+    tags_out = unique
+    body_out = Join("\n\n")

@@ -1,0 +1,1 @@
+"""Spiders: `site` crawls any definition file; each bundled definition has its own name."""

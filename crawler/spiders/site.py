@@ -1,0 +1,160 @@
+"""The one spider: a site definition turned into requests, responses into Article items.
+
+Listing pages (the definition's `start_urls` and their pagination) give article links;
+article pages give items. The spider never writes to the archive: items go through the
+pipelines, so the item sink can change without touching crawling or extraction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+
+from crawler.extract import extract_article
+from crawler.items import Article, ArticleLoader
+from crawler.rejections import reject_page
+from crawler.sitedef import DefinitionError, SiteDefinition, load_site
+from crawler.spiders import listing
+from crawler.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+
+
+class SiteSpider(Spider):
+    """Crawls any site definition: `scrapy crawl site -a config=PATH.toml`."""
+
+    name = "site"
+    #: Set on the spider classes of bundled definitions; `-a config=` overrides it.
+    definition: ClassVar[Path | None] = None
+
+    def __init__(self, config: str | None = None, **kwargs: Any) -> None:
+        path = Path(config) if config else self.definition
+        if path is None:
+            raise DefinitionError(
+                f"spider '{self.name}' needs a site definition: "
+                "scrapy crawl site -a config=PATH.toml"
+            )
+        expected = self.name if config is None else None
+        self.site: SiteDefinition = load_site(path, expected_name=expected)
+        super().__init__(self.site.name, **kwargs)
+        self.allowed_domains = list(self.site.allowed_domains)
+        #: Canonical article URLs already seen in each section (keyed by start URL), so a
+        #: listing whose pages loop or repeat stops instead of paging forever.
+        self._section_links: dict[str, set[str]] = {}
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.site.start_urls:
+            yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
+
+    def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
+        if not isinstance(response, TextResponse):
+            logger.warning(
+                "site %r: listing %s is not a text page (%s); skipped",
+                self.site.name,
+                response.url,
+                response.headers.get("Content-Type", b"no Content-Type").decode("latin-1"),
+            )
+            return
+        self.crawler.stats.inc_value("listing/pages")
+        seen = self._section_links.setdefault(section_url, set())
+        label = listing.heading(response.selector)
+        new_links = 0
+        for url in listing.article_links(response.selector, response.url, self.site):
+            key = canonical_url(url)
+            if key in seen:
+                continue
+            seen.add(key)
+            new_links += 1
+            yield Request(url, self.parse_article, cb_kwargs={"listing_section": label})
+        if not new_links:
+            logger.info(
+                "site %r: %s brings no new article link; section %s ends here",
+                self.site.name,
+                response.url,
+                section_url,
+            )
+            return
+        if self.site.max_pages is not None and page >= self.site.max_pages:
+            return
+        next_url = listing.next_page(response.selector, response.url, self.site)
+        if next_url:
+            yield Request(
+                next_url,
+                self.parse_listing,
+                cb_kwargs={"section_url": section_url, "page": page + 1},
+            )
+
+    def parse_article(self, response: Response, listing_section: str | None) -> Iterator[Article]:
+        if not isinstance(response, TextResponse):
+            content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
+            message = reject_page(
+                self.crawler.stats,
+                site=self.site.name,
+                url=response.url,
+                reason="not_html",
+                detail=f"not an HTML page (Content-Type: {content_type})",
+            )
+            logger.warning(message)
+            return
+        fetched_at = datetime.now(UTC)
+        extracted = extract_article(
+            response.selector,
+            response.url,
+            self.site,
+            fetched_at=fetched_at,
+            listing_section=listing_section,
+        )
+        self.crawler.stats.inc_value("article/pages")
+        for field in extracted.unmatched_selectors:
+            self.crawler.stats.inc_value(f"selectors/unmatched/{field}")
+            logger.debug(
+                "site %r: selector %r (%s) matched nothing on %s; fell back to %s",
+                self.site.name,
+                field,
+                self.site.selectors[field],
+                response.url,
+                extracted.sources.get(field, "nothing"),
+            )
+        loader = ArticleLoader()
+        loader.add_value("url", extracted.url)
+        loader.add_value("site", self.site.name)
+        loader.add_value("seen_at", fetched_at)
+        for name in (
+            "title",
+            "published_raw",
+            "published_hint",
+            "modified_raw",
+            "authors",
+            "section",
+            "summary",
+            "body",
+            "tags",
+            "image_url",
+            "language",
+        ):
+            loader.add_value(name, getattr(extracted, name))
+        yield loader.load_item()
+
+    def closed(self, reason: str) -> None:
+        """Sum up selectors that matched nothing: on every page, the site has likely
+        changed its markup (a warning); on some, the field is just often absent."""
+        stats = self.crawler.stats
+        pages = stats.get_value("article/pages", 0)
+        for field, css in self.site.selectors.items():
+            missed = stats.get_value(f"selectors/unmatched/{field}", 0)
+            if missed:
+                logger.log(
+                    logging.WARNING if missed == pages else logging.INFO,
+                    "site %r: selector %r (%s) matched nothing on %d of %d article pages",
+                    self.site.name,
+                    field,
+                    css,
+                    missed,
+                    pages,
+                )

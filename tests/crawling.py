@@ -1,0 +1,87 @@
+"""Real HTTP servers on 127.0.0.1 and real crawl processes, for the integration tests.
+
+Crawls run as `python -m scrapy crawl ...` subprocesses, exactly as a user runs them,
+so the settings, the spider loader and the exit status are the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DEFINITION = ROOT / "crawler" / "sites" / "demo.toml"
+DEMO_ARTICLES = 80
+
+
+@dataclass
+class Server:
+    """A `python -m demosite serve` process and its request log."""
+
+    process: subprocess.Popen[str]
+    base_url: str
+    log: Path
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1].strip("/"))
+
+    def requests(self) -> list[dict[str, Any]]:
+        lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+        return [json.loads(line) for line in lines]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_server(root: Path, log: Path, *, delay: float = 0.0) -> Server:
+    command = [sys.executable, "-m", "demosite", "serve", str(root), "--port", "0"]
+    command += ["--log", str(log), "--delay", str(delay)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+    if not match:
+        process.kill()
+        raise RuntimeError(f"demo server did not start: {line!r}")
+    return Server(process, match.group(1), log)
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    log: str
+
+
+def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
+    """Run one real crawl into `archive`, fast but with per-domain limits still in force."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
+    fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
+    for setting in (f"ARCHIVE_PATH={archive}", *fast, *settings):
+        command += ["-s", setting]
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    return Crawl(done.returncode, done.stdout + done.stderr)
+
+
+def demo_definition(directory: Path, port: int, *, selectors: bool = True) -> Path:
+    """The bundled demo definition pointed at a test server's port."""
+    text = DEMO_DEFINITION.read_text(encoding="utf-8").replace(
+        "127.0.0.1:8750", f"127.0.0.1:{port}"
+    )
+    if not selectors:
+        text = text.split("[selectors]")[0]
+    path = directory / ("demo.toml" if selectors else "demo-generic.toml")
+    path.write_text(text, encoding="utf-8")
+    return path

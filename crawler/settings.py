@@ -3,6 +3,7 @@
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
 ADDONS: dict[str, int] = {}
 
 # Polite by default. A non-zero DOWNLOAD_DELAY also keeps Scrapy to

@@ -193,8 +193,9 @@ def test_definition_error_stops_before_any_request(demo_server: Server, tmp_path
     bad.write_text(good.replace('timezone = "Asia/Baku"', 'timezone = "Asia/Atlantis"'))
     before = len(demo_server.requests())
     result = crawl(bad, tmp_path / "bad.db")
-    assert result.returncode != 0
-    assert f"{bad}: key 'timezone'" in result.log
+    assert result.returncode == 2
+    assert f"error: {bad}: key 'timezone'" in result.log
+    assert "Traceback" not in result.log
     assert "Asia/Atlantis" in result.log
     assert len(demo_server.requests()) == before
     assert not (tmp_path / "bad.db").exists()

@@ -34,19 +34,23 @@ class SiteSpider(Spider):
     definition: ClassVar[Path | None] = None
 
     def __init__(self, config: str | None = None, **kwargs: Any) -> None:
-        path = Path(config) if config else self.definition
-        if path is None:
-            raise DefinitionError(
-                f"spider '{self.name}' needs a site definition: "
-                "scrapy crawl site -a config=PATH.toml"
-            )
-        expected = self.name if config is None else None
-        self.site: SiteDefinition = load_site(path, expected_name=expected)
+        self.site: SiteDefinition = self.load_definition(config)
         super().__init__(self.site.name, **kwargs)
         self.allowed_domains = list(self.site.allowed_domains)
         #: Canonical article URLs already seen in each section (keyed by start URL), so a
         #: listing whose pages loop or repeat stops instead of paging forever.
         self._section_links: dict[str, set[str]] = {}
+
+    @classmethod
+    def load_definition(cls, config: str | None) -> SiteDefinition:
+        """The definition this spider crawls: `-a config=PATH`, else its bundled file."""
+        path = Path(config) if config else cls.definition
+        if path is None:
+            raise DefinitionError(
+                f"spider '{cls.name}' needs a site definition: "
+                "scrapy crawl site -a config=PATH.toml"
+            )
+        return load_site(path, expected_name=cls.name if config is None else None)
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.site.start_urls:

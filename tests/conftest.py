@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demosite.generate import generate_site
 
+from demosite.generate import generate_site
 from tests.crawling import DEMO_ARTICLES, Server, start_server
 
 

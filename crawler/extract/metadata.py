@@ -42,7 +42,9 @@ class Metadata:
     def __init__(self, page: Selector) -> None:
         self.page = page
         self.meta = _meta_tags(page)
-        self.jsonld = _article_object(page)
+        #: The page's article object, and every JSON-LD object by @id (authors are often
+        #: references to Person objects elsewhere in the @graph).
+        self.jsonld, self.jsonld_ids = _article_object(page)
 
     def first(self, *names: str) -> str | None:
         for name in names:
@@ -66,7 +68,7 @@ class Metadata:
         return _text(self.jsonld.get("dateModified")) or self.first(*_META_DATES_MODIFIED)
 
     def authors(self) -> list[str]:
-        names = _names(self.jsonld.get("author"), self.jsonld.get("@graph-index", {}))
+        names = _names(self.jsonld.get("author"), self.jsonld_ids)
         if names:
             return names
         for key in _META_AUTHORS:
@@ -140,8 +142,8 @@ def _meta_tags(page: Selector) -> dict[str, list[str]]:
     return tags
 
 
-def _article_object(page: Selector) -> dict[str, Any]:
-    """The page's first JSON-LD object of an article type, with its @graph index attached."""
+def _article_object(page: Selector) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page's first JSON-LD object of an article type, and its document's objects by @id."""
     for script in page.xpath('//script[contains(@type, "ld+json")]/text()').getall():
         try:
             data = json.loads(_COMMENTS.sub("", script), strict=False)
@@ -150,8 +152,8 @@ def _article_object(page: Selector) -> dict[str, Any]:
         index = {o["@id"]: o for o in _objects(data) if isinstance(o.get("@id"), str)}
         for obj in _objects(data):
             if _types(obj) & ARTICLE_TYPES:
-                return {**obj, "@graph-index": index}
-    return {}
+                return obj, index
+    return {}, {}
 
 
 def _objects(data: Any) -> Iterator[dict[str, Any]]:

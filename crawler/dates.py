@@ -2,26 +2,31 @@
 
 Everything goes through :func:`parse_date`. It cleans the string, tries a few exact formats
 (ISO 8601, ``DD.MM.YYYY HH:MM``, Unix timestamps, RFC 2822) and only then dateparser, which
-is slow. A string without a zone is wall-clock time in the site's zone. A string without a
-year gets the latest year that is not after the crawl time. Nothing is ever guessed from
-digits that only might be a date, because a wrong date in an archive is worse than none.
+is slow. What a string says without the crawl time is cached, because a site prints the same
+strings on every listing page. A string without a zone is wall-clock time in the site's
+zone; "2 hours ago" is counted back from the crawl instant; a string without a year gets the
+latest year that is not after the crawl time. Nothing is ever guessed from digits that only
+might be a date, because a wrong date in an archive is worse than none.
 """
 
 from __future__ import annotations
 
 import email.utils
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateparser.conf import Settings
 from dateparser.data.languages_info import language_order
 from dateparser.date import DateData, DateDataParser
 from dateparser.languages.loader import default_loader
+from dateparser.timezone_parser import pop_tz_offset_from_string
+
+from crawler.dates_clean import clean
 
 #: A page's clock may run a little ahead of ours; beyond this a date is "in the future".
 CLOCK_SKEW = timedelta(minutes=10)
@@ -29,26 +34,16 @@ EARLIEST_YEAR = 1900
 #: Longer strings are paragraphs, not dates, and dateparser gets slow on them.
 MAX_LENGTH = 100
 
+#: Where the year of a result came from: printed in the ``"text"`` (ISO and timestamps
+#: too), counted from the crawl time (``"reference"``: "2 hours ago", "Вчера, 14:15", a bare
+#: time), or chosen for a year-less date: the caller's ``"hint"`` or the ``"latest"`` year
+#: that keeps the date before the crawl time.
+YearSource = Literal["text", "reference", "hint", "latest"]
+
 _KNOWN_LANGUAGES = frozenset(language_order)
 _DEFAULT_SETTINGS = Settings()
-
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
-_PREFIX = re.compile(
-    r"^(?:published|updated|last updated|posted|modified|date"
-    r"|опубликовано|обновлено|дата|опубліковано|оновлено"
-    r"|yenilənib|son yenilənmə|dərc olunub|dərc edilib|tarix"
-    r"|yayınlanma(?: tarihi)?|güncelleme(?: tarihi)?|güncellendi|tarih)\b(?:\s+on\b)?[\s:]*",
-    re.IGNORECASE,
-)
-# Dashes only count as separators with spaces around them, so that ISO dates and
-# negative offsets survive; a comma between digits may be a decimal comma.
-_SEPARATOR = re.compile(r"[—–|•·]|\s-\s|(?<!\d),|,(?!\d)")
-_WORD_BEFORE_TIME = re.compile(r"(?:^|\s)(?:at|в|о|saat)\s+(?=\d{1,2}[:.]\d{2})", re.IGNORECASE)
-# dateparser 1.5 knows Azerbaijani "5 saat öncə" but not the usual "5 saat əvvəl".
-_AZ_AGO = re.compile(
-    r"(\d+\s+(?:saniyə|san|dəqiqə|dəq|saat|gün|həftə|ay|il))\s+əvvəl\b", re.IGNORECASE
-)
-_SPACES = re.compile(r"\s+")
+#: Distinct strings remembered; a crawl of a few dozen sites repeats far fewer.
+_CACHE_SIZE = 16384
 
 _TIMESTAMP = re.compile(r"[1-9]\d{9}(?:\d{3})?")
 _ISO = re.compile(
@@ -63,7 +58,10 @@ _RFC_2822 = re.compile(
 # Without a four-digit year, a clock time or a word, digits are a counter ("2 of 5",
 # "10 11 12") or an offset ("+03:00"), which dateparser would happily read as a date.
 _DATE_LIKE = re.compile(r"\d{4}|(?<![+\-\d])\d{1,2}:\d\d|[^\W\d_]{3}")
-# dateparser's English rendering of a relative date; without "ago" or "in" it is a length.
+# dateparser's English rendering of a relative date: "2 hour ago", "1 hour 30 minute ago".
+_ELAPSED = re.compile(r"(?:\d+ (?:second|minute|hour|day|week) (?:and )?)+ago")
+_AMOUNT = re.compile(r"(\d+) (second|minute|hour|day|week)")
+# Without "ago" or "in", an amount of time is a length ("5 min" to read), not a date.
 _DURATION = re.compile(r"\d (?:second|minute|hour|day|week|month|year)")
 _DIRECTION = re.compile(r"\bago\b|^in\b")
 
@@ -75,19 +73,27 @@ _EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
-    """The result of :func:`parse_date`: a UTC datetime, or ``None`` and the reason."""
+    """The result of :func:`parse_date`: a UTC datetime and where its year came from, or
+    ``None`` and the reason."""
 
     value: datetime | None
     reason: str | None = None
-    year_inferred: bool = False
+    year_from: YearSource | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    """What a string says. A naive ``when`` is wall-clock time in the site's zone."""
+    """What a string says without the crawl time; at most one of the fields is set.
 
-    when: datetime | None
+    ``when`` is a date (naive: wall-clock time in the site's zone), ``ago`` an elapsed
+    time ("2 hours ago"), ``relative`` a date in calendar words or a bare time that only
+    dateparser can place once the crawl time is known ("Вчера, 14:15", "14:15").
+    """
+
+    when: datetime | None = None
     has_year: bool = True
+    ago: timedelta | None = None
+    relative: bool = False
     reason: str | None = None
 
 
@@ -102,25 +108,32 @@ def parse_date(
     """Read ``raw`` as a date on a page in ``languages`` from a site in ``timezone``.
 
     ``reference`` is the crawl time: relative dates count from it and nothing may be
-    later. ``year_hint`` (from the page's metadata) replaces year inference for a
-    string without a year. Never raises because of ``raw``; raises ``ValueError`` for
-    an unknown language or zone or a naive ``reference``, which are the caller's bugs.
+    later. ``year_hint`` (from the page's metadata) is the year of a string without one,
+    unless it would put the date after the crawl time. Never raises because of ``raw``;
+    raises ``ValueError`` for an unknown language or zone or a naive ``reference``, which
+    are the caller's bugs.
     """
     zone = _zone(timezone)
     languages = _checked_languages(tuple(languages))
     if reference.tzinfo is None:
         raise ValueError(f"reference must be timezone-aware, got {reference!r}")
-    text = _clean(raw or "")
+    text = clean(raw or "")
     if not text:
         return ParsedDate(None, "empty")
     if len(text) > MAX_LENGTH:
         return ParsedDate(None, f"too long to be a date ({len(text)} characters)")
-    reading = _read_exact_format(text) or _read_natural(text, languages, reference, zone)
+    reading = _read(text, languages)
+    if reading.ago is not None:
+        return _counted_back(reading.ago, text, reference)
+    year_from: YearSource = "text"
+    if reading.relative:
+        base = reference.astimezone(zone).replace(tzinfo=None)
+        reading, year_from = _read_relative(text, languages, base), "reference"
     if reading.when is None:
         return ParsedDate(None, reading.reason)
     if not reading.has_year:
         return _with_inferred_year(reading.when, text, zone, reference, year_hint)
-    return _plausible(_in_zone(reading.when, zone), reference)
+    return _plausible(_in_zone(reading.when, zone), reference, year_from)
 
 
 def isoformat(value: datetime) -> str:
@@ -140,6 +153,12 @@ def check_languages(codes: Sequence[str]) -> None:
     if isinstance(codes, str):
         raise ValueError(f"languages must be a list of codes, not the string {codes!r}")
     _checked_languages(tuple(codes))
+
+
+def clear_caches() -> None:
+    """Forget every cached reading, so that a benchmark can time a crawl that starts cold."""
+    for cached in (_read, _read_relative, _parser):
+        cached.cache_clear()
 
 
 @lru_cache(maxsize=64)
@@ -165,15 +184,10 @@ def _checked_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
     return codes
 
 
-def _clean(raw: str) -> str:
-    """Undo the typography of news pages: odd spaces, label prefixes, separators."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
-    text = _SPACES.sub(" ", text).strip()
-    text = _PREFIX.sub("", text)
-    text = _SEPARATOR.sub(" ", text)
-    text = _WORD_BEFORE_TIME.sub(" ", text)
-    text = _AZ_AGO.sub(r"\1 öncə", text)
-    return _SPACES.sub(" ", text).strip()
+@lru_cache(maxsize=_CACHE_SIZE)
+def _read(text: str, languages: tuple[str, ...]) -> _Reading:
+    """Everything that does not depend on the crawl time, hence cached."""
+    return _read_exact_format(text) or _read_natural(text, languages)
 
 
 def _read_exact_format(text: str) -> _Reading | None:
@@ -230,46 +244,55 @@ def _exact(text: str, build: Callable[[], datetime]) -> _Reading:
     try:
         return _Reading(build())
     except ValueError as exc:
-        return _Reading(None, reason=f"{text!r} is not a date: {exc}")
+        return _Reading(reason=f"{text!r} is not a date: {exc}")
 
 
-def _read_natural(
-    text: str, languages: tuple[str, ...], reference: datetime, zone: ZoneInfo
-) -> _Reading:
-    if not _DATE_LIKE.search(text):
-        return _Reading(None, reason=f"no date found in {text!r}")
-    reading = _read_without_reference(text, languages)
-    if reading is not None:
-        return reading
-    local_reference = reference.astimezone(zone).replace(tzinfo=None)
-    return _read_relative(text, languages, local_reference)
+def _read_natural(text: str, languages: tuple[str, ...]) -> _Reading:
+    """Ask dateparser, then tell dates from elapsed times and calendar words.
 
-
-@lru_cache(maxsize=4096)
-def _read_without_reference(text: str, languages: tuple[str, ...]) -> _Reading | None:
-    """Read a string whose meaning does not depend on the crawl time, or return ``None``.
-
-    ``None`` means it does ("2 hours ago", "Вчера, 14:15", a bare "14:15"). The result
-    can be cached because it depends on nothing else; year inference happens later.
+    A date with a year that dateparser reads differently against two anchors depends on
+    the crawl time, unless the year is printed. An elapsed time ("2 hours ago") is kept
+    as a ``timedelta``, so that it is counted back from the crawl instant, not on the
+    wall clock (which would be an hour off across a DST change), and can be cached.
     """
+    if not _DATE_LIKE.search(text):
+        return _Reading(reason=f"no date found in {text!r}")
     data = _dateparser(text, languages, _ANCHORS[0])
     first = _reading_from(data, text)
-    if data is None or first.when is None or not first.has_year:
+    if data is None or first.when is None or not first.has_year or _prints_year(text, first.when):
         return first
     second = _dateparser(text, languages, _ANCHORS[1])
     if second is not None and second.date_obj == first.when:
         return first
-    if _is_duration(text, data.locale):
-        return _Reading(None, reason=f"{text!r} is a length of time, not a date")
-    return None
+    english = _in_english(text, data.locale)
+    if _DURATION.search(english) and not _DIRECTION.search(english):
+        return _Reading(reason=f"{text!r} is a length of time, not a date")
+    ago = _elapsed(english)
+    return _Reading(ago=ago) if ago is not None else _Reading(relative=True)
 
 
-def _is_duration(text: str, locale: str | None) -> bool:
-    """dateparser reads "5 min" (a reading time) as "5 minutes ago"; we do not."""
+def _prints_year(text: str, when: datetime) -> bool:
+    """A date whose year is in the text is absolute; saves asking dateparser twice.
+
+    Only for years other than the anchor's: "2000 hours ago" read at the anchor is in 2000.
+    """
+    year = when.year
+    return year != _ANCHORS[0].year and re.search(rf"(?<!\d){year}(?!\d)", text) is not None
+
+
+def _in_english(text: str, locale: str | None) -> str:
+    """dateparser's own translation, e.g. "3 часа назад" -> "3 hour ago"."""
     if locale is None:
-        return False
-    english = default_loader.get_locale(locale).translate(text, settings=_DEFAULT_SETTINGS)
-    return bool(_DURATION.search(english)) and not _DIRECTION.search(english)
+        return ""
+    return default_loader.get_locale(locale).translate(text, settings=_DEFAULT_SETTINGS).strip()
+
+
+def _elapsed(english: str) -> timedelta | None:
+    """The time in "2 hour ago" or "1 hour 30 minute ago"; ``None`` for anything else."""
+    if not _ELAPSED.fullmatch(english):
+        return None
+    parts = (timedelta(**{f"{unit}s": int(n)}) for n, unit in _AMOUNT.findall(english))
+    return sum(parts, timedelta())
 
 
 @lru_cache(maxsize=1024)
@@ -280,10 +303,24 @@ def _read_relative(text: str, languages: tuple[str, ...], base: datetime) -> _Re
 def _reading_from(data: DateData | None, text: str) -> _Reading:
     """Keep dates precise to the day; ``parts`` also tells whether the text had a year."""
     if data is None or data.date_obj is None:
-        return _Reading(None, reason=f"no date found in {text!r}")
+        return _Reading(reason=f"no date found in {text!r}")
     if not {"month", "day"} <= set(data.parts):
-        return _Reading(None, reason=f"{text!r} is not precise to the day")
-    return _Reading(data.date_obj, has_year="year" in data.parts)
+        return _Reading(reason=f"{text!r} is not precise to the day")
+    if "year" in data.parts:
+        return _Reading(data.date_obj)
+    return _Reading(_at_own_offset(data.date_obj, text), has_year=False)
+
+
+def _at_own_offset(when: datetime, text: str) -> datetime:
+    """Undo dateparser's conversion to UTC of a year-less date with an offset.
+
+    The year is chosen later, on the date the text printed: in UTC "1 Mar 01:00 +0300"
+    is 28 or 29 February depending on the year, and "29 Feb 02:00 +0500" is the 28th.
+    """
+    if when.tzinfo is None:
+        return when
+    offset = pop_tz_offset_from_string(text)[1]
+    return when if offset is None else when.astimezone(offset)
 
 
 def _dateparser(text: str, languages: tuple[str, ...], base: datetime) -> DateData | None:
@@ -315,39 +352,54 @@ def _parser(languages: tuple[str, ...], base: datetime) -> DateDataParser:
     )
 
 
+def _counted_back(ago: timedelta, text: str, reference: datetime) -> ParsedDate:
+    try:
+        value = reference - ago
+    except OverflowError:
+        return ParsedDate(None, f"{text!r} is before {EARLIEST_YEAR}")
+    return _plausible(value, reference, "reference")
+
+
 def _with_inferred_year(
     when: datetime, text: str, zone: ZoneInfo, reference: datetime, year_hint: int | None
 ) -> ParsedDate:
-    """The latest year (or the hinted one) that keeps the date before the crawl time."""
+    """The hinted year, else the latest year that keeps the date before the crawl time.
+
+    A hint that puts the date after the crawl time is wrong (the metadata may be of a
+    later edition), so the latest year is used instead; a hinted common year for
+    29 February is a contradiction, not a date.
+    """
+    latest = reference + CLOCK_SKEW
     if year_hint is not None:
         candidate = _in_year(when, year_hint, zone)
         if candidate is None:
             return ParsedDate(None, f"{text!r} is not a date in {year_hint}")
-        return _plausible(candidate, reference, year_inferred=True)
-    latest = reference + CLOCK_SKEW
+        if candidate <= latest:
+            return _plausible(candidate, reference, "hint")
     for year in range(latest.year + 1, EARLIEST_YEAR - 1, -1):
         candidate = _in_year(when, year, zone)
         if candidate is not None and candidate <= latest:
-            return _plausible(candidate, reference, year_inferred=True)
+            return _plausible(candidate, reference, "latest")
     return ParsedDate(None, f"no year puts {text!r} between {EARLIEST_YEAR} and the crawl time")
 
 
 def _in_year(when: datetime, year: int, zone: ZoneInfo) -> datetime | None:
     try:
         return _in_zone(when.replace(year=year), zone)
-    except ValueError:  # 29 February in a common year
+    except ValueError:  # 29 February in a common year, or a year datetime cannot hold
         return None
 
 
 def _in_zone(when: datetime, zone: ZoneInfo) -> datetime:
     """An explicit offset wins; wall-clock time gets the zone's offset on that date.
 
-    An ambiguous time (the hour repeated when DST ends) is taken as the first one.
+    An ambiguous time (the hour repeated when DST ends) is taken as the first one, a
+    skipped one (the hour lost when DST starts) at the offset before the change.
     """
     return when if when.tzinfo is not None else when.replace(tzinfo=zone)
 
 
-def _plausible(value: datetime, reference: datetime, *, year_inferred: bool = False) -> ParsedDate:
+def _plausible(value: datetime, reference: datetime, year_from: YearSource) -> ParsedDate:
     """Reject dates an archive should not store; compared before converting, which can overflow."""
     if value < _EARLIEST:
         return ParsedDate(None, f"{value.isoformat()} is before {EARLIEST_YEAR}")
@@ -355,4 +407,4 @@ def _plausible(value: datetime, reference: datetime, *, year_inferred: bool = Fa
         return ParsedDate(
             None, f"{value.isoformat()} is after the crawl time {isoformat(reference)}"
         )
-    return ParsedDate(value.astimezone(UTC).replace(microsecond=0), None, year_inferred)
+    return ParsedDate(value.astimezone(UTC).replace(microsecond=0), None, year_from)

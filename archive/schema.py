@@ -1,14 +1,14 @@
 """The archive's tables and their version: the one place the schema is written down.
 
 The version lives in ``PRAGMA user_version``. Opening a file checks it: an empty
-file gets the current schema, the current version is accepted, anything else is
-refused so an old program never writes into a newer (or foreign) database.
-Migrations from older versions will be added to ``ensure_schema``.
+file gets the current schema, an older one is upgraded in place by ``MIGRATIONS``
+(inside the caller's transaction, so it is all or nothing), and a newer or foreign
+database is refused, so an old program never writes into what it does not know.
 """
 
 from sqlite_utils import Database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The fields an article carries, as the caller gives them and as stored.
 ARTICLE_FIELDS = (
@@ -19,6 +19,7 @@ ARTICLE_FIELDS = (
     "authors",
     "published_at",
     "published_raw",
+    "published_year_source",
     "modified_at",
     "modified_raw",
     "language",
@@ -27,6 +28,8 @@ ARTICLE_FIELDS = (
     "tags",
     "image_url",
 )
+#: The article columns of the first schema, which migrations start from.
+VERSION_1_ARTICLE_FIELDS = tuple(f for f in ARTICLE_FIELDS if f != "published_year_source")
 ARTICLE_REQUIRED_FIELDS = ("url", "site", "title", "body")
 # Fields holding JSON arrays of strings, so SQL can use json_each() on them.
 ARTICLE_LIST_FIELDS = ("authors", "tags")
@@ -64,12 +67,17 @@ def ensure_schema(db: Database) -> None:
             f"archive schema version {version} is newer than this program's "
             f"{SCHEMA_VERSION}; upgrade the program"
         )
-    if db.table_names():
-        raise SchemaError(
-            f"database has tables {db.table_names()} but no archive schema version; "
-            "it is not an archive"
-        )
-    _create_version_1(db)
+    if version == 0:
+        if db.table_names():
+            raise SchemaError(
+                f"database has tables {db.table_names()} but no archive schema version; "
+                "it is not an archive"
+            )
+        _create_version_1(db)
+        version = 1
+    # A new archive takes the same steps as an old one, so both end with the same schema.
+    for upgrade in MIGRATIONS[version - 1 :]:
+        upgrade(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -78,7 +86,7 @@ def _create_version_1(db: Database) -> None:
     articles.create(
         {
             "id": int,
-            **dict.fromkeys(ARTICLE_FIELDS, str),
+            **dict.fromkeys(VERSION_1_ARTICLE_FIELDS, str),
             "content_hash": str,
             "first_seen_at": str,
             "last_seen_at": str,
@@ -105,3 +113,12 @@ def _create_version_1(db: Database) -> None:
         pk="id",
         not_null=["spider", "site", "started_at"],
     )
+
+
+def _add_published_year_source(db: Database) -> None:
+    """Version 2: how the year of `published_at` was decided (for year-less dates)."""
+    db.table("articles").add_column("published_year_source", str)
+
+
+#: MIGRATIONS[n - 1] upgrades a version n archive to version n + 1.
+MIGRATIONS = (_add_published_year_source,)

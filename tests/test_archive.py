@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlite_utils import Database
 
-from archive import SCHEMA_VERSION, Archive, SchemaError, content_hash
+from archive import SCHEMA_VERSION, Archive, SchemaError, content_hash, schema
 
 T0 = "2024-03-01T10:00:00+00:00"
 T1 = "2024-03-02T10:00:00+00:00"
@@ -34,6 +35,7 @@ def article(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "authors": ["Anna Müller", "Əli Həsənov"],
         "published_at": "2017-09-13T10:15:00+00:00",
         "published_raw": "13 Sep 2017, 14:15",
+        "published_year_source": "date",
         "modified_at": None,
         "modified_raw": None,
         "language": "en",
@@ -184,7 +186,7 @@ def test_json_columns_are_readable_and_queryable(archive: Archive, db_path: Path
 
 def test_new_file_gets_schema_version_wal_and_indexes(archive: Archive, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
         indexes = {row[1]: row[2] for row in conn.execute("pragma index_list(articles)")}
     assert indexes == {
@@ -204,9 +206,28 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_newer_schema_version_is_refused(db_path: Path) -> None:
     Archive(db_path).close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("pragma user_version = 2")
-    with pytest.raises(SchemaError, match="version 2 is newer than this program's 1"):
+        conn.execute("pragma user_version = 3")
+    with pytest.raises(SchemaError, match="version 3 is newer than this program's 2"):
         Archive(db_path)
+
+
+def test_version_1_archive_is_upgraded_in_place(db_path: Path) -> None:
+    """An archive of the first schema gains the new column and keeps every row."""
+    version_1 = Database(db_path)
+    schema._create_version_1(version_1)
+    version_1.execute("pragma user_version = 1")
+    old = {k: v for k, v in article().items() if k not in ("seen_at", "published_year_source")}
+    version_1.table("articles").insert(
+        {**old, "authors": '["A"]', "tags": "[]", "content_hash": "x",
+         "first_seen_at": T0, "last_seen_at": T0}
+    )  # fmt: skip
+    version_1.close()
+    with Archive(db_path) as archive:
+        assert archive.upsert_articles([article(seen_at=T1)]) == ["updated"]
+    (row,) = rows(db_path)
+    assert (row["published_year_source"], row["first_seen_at"]) == ("date", T0)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("pragma user_version").fetchone()[0] == 2
 
 
 def test_foreign_database_is_refused(db_path: Path) -> None:

@@ -36,6 +36,7 @@ def article(url: str, section: str | None, published_at: str | None) -> dict[str
         "authors": [],
         "published_at": published_at,
         "published_raw": None,
+        "published_year_source": None,
         "modified_at": None,
         "modified_raw": None,
         "language": "en",

@@ -60,6 +60,10 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image_url: str | None = None
     seen_at: datetime | None = None
+    #: The year the section listing's date order gives this article's year-less date.
+    listing_year: int | None = None
+    #: How published_at's year was decided: see NormaliseDates.
+    published_year_source: str | None = None
 
 
 class ArticleLoader(ItemLoader):
@@ -69,6 +73,7 @@ class ArticleLoader(ItemLoader):
 
     url_in = Identity()
     seen_at_in = Identity()
+    listing_year_in = Identity()
     authors_out = unique
     tags_out = unique
     body_out = Join("\n\n")

@@ -7,6 +7,7 @@ moving the archive out of the crawling process means replacing only that entry.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from crawler import dates
 from crawler.items import Article
 from crawler.rejections import reject_page
 from crawler.sitedef import SiteDefinition
+from crawler.urls import year_in_path
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,11 @@ class NormaliseDates:
     """Raw date strings -> ISO 8601 in UTC, read in the site's languages and time zone.
 
     The reference time is when the page was fetched: relative dates ("2 hours ago") and
-    year-less ones ("13 september — 14:15") are resolved against it.
+    year-less ones ("13 september — 14:15") are resolved against it. A year-less date
+    takes its year from the best evidence there is, and `published_year_source` says
+    which: "date" (printed with its year), "relative", "metadata" (the page's machine
+    date), "url" (a date in the URL path), "listing" (the section listing's date order)
+    or "latest" (the latest year not after the crawl).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -76,61 +82,81 @@ class NormaliseDates:
 
     def process_item(self, item: Article) -> Article:
         site = _site(self.crawler)
-        reference = item.seen_at
-        if reference is None:
+        if item.seen_at is None:
             raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
-        languages = site.languages or ((item.language,) if item.language else ())
-        hint = self._year_hint(item.published_hint, languages, site.timezone, reference)
-        item.published_at = self._read(item, "published", languages, site, reference, hint)
-        item.modified_at = self._read(item, "modified", languages, site, reference, hint)
+        context = _DateContext(
+            site=site,
+            languages=site.languages or ((item.language,) if item.language else ()),
+            reference=item.seen_at,
+        )
+        hint_source, hint = self._year_hint(item, context)
+        published = self._read(item, "published", context, hint)
+        modified = self._read(item, "modified", context, hint)
+        item.published_at = dates.isoformat(published.value) if published else None
+        item.modified_at = dates.isoformat(modified.value) if modified else None
+        if published:
+            item.published_year_source = (
+                hint_source
+                if published.year_from == "hint"
+                else YEAR_SOURCES[published.year_from or "text"]
+            )
+            self.crawler.stats.inc_value(f"dates/published/year/{item.published_year_source}")
         return item
 
     def _read(
-        self,
-        item: Article,
-        field: str,
-        languages: tuple[str, ...],
-        site: SiteDefinition,
-        reference: datetime,
-        year_hint: int | None,
-    ) -> str | None:
+        self, item: Article, field: str, context: _DateContext, year_hint: int | None
+    ) -> dates.ParsedDate | None:
         raw = getattr(item, f"{field}_raw")
         if raw is None:
             self.crawler.stats.inc_value(f"dates/{field}/missing")
             return None
-        parsed = dates.parse_date(
-            raw,
-            languages=languages,
-            timezone=site.timezone,
-            reference=reference,
-            year_hint=year_hint,
-        )
+        parsed = context.parse(raw, year_hint)
         if parsed.value is None:
             self.crawler.stats.inc_value(f"dates/{field}/unreadable")
             logger.warning(
                 "site %r: %s: field %r: cannot read date %r: %s; archived without it",
-                site.name,
+                context.site.name,
                 item.url,
                 field,
                 raw,
                 parsed.reason,
             )
             return None
-        if parsed.year_inferred:
-            self.crawler.stats.inc_value(f"dates/{field}/year_inferred")
-        return dates.isoformat(parsed.value)
+        return parsed
 
     @staticmethod
-    def _year_hint(
-        hint: str | None, languages: tuple[str, ...], timezone: str, reference: datetime
-    ) -> int | None:
-        """The year of the metadata's own date, in the site's zone, when it carries one."""
-        if hint is None:
-            return None
-        parsed = dates.parse_date(hint, languages=languages, timezone=timezone, reference=reference)
-        if parsed.value is None or parsed.year_inferred:
-            return None
-        return parsed.value.astimezone(ZoneInfo(timezone)).year
+    def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | None]:
+        """The surest year the page or the crawl gives, for a date printed without one."""
+        if item.published_hint:
+            parsed = context.parse(item.published_hint, None)
+            if parsed.value is not None and parsed.year_from == "text":
+                return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
+        year = year_in_path(item.url or "")
+        if year is not None:
+            return "url", year
+        if item.listing_year is not None:
+            return "listing", item.listing_year
+        return None, None
+
+
+#: published_year_source values for the ways the dates module decides a year.
+YEAR_SOURCES = {"text": "date", "reference": "relative", "latest": "latest"}
+
+
+@dataclass(frozen=True, slots=True)
+class _DateContext:
+    site: SiteDefinition
+    languages: tuple[str, ...]
+    reference: datetime
+
+    def parse(self, raw: str, year_hint: int | None) -> dates.ParsedDate:
+        return dates.parse_date(
+            raw,
+            languages=self.languages,
+            timezone=self.site.timezone,
+            reference=self.reference,
+            year_hint=year_hint,
+        )
 
 
 class DeduplicateArticles:

@@ -74,3 +74,14 @@ def canonical_url(url: str) -> str:
     if len(parts.path) > 1 and parts.path.endswith("/"):
         canonical = urlunsplit(parts._replace(path=parts.path.rstrip("/") or "/"))
     return canonical
+
+
+_PATH_DATE = re.compile(
+    r"/((?:19|20)\d{2})(?:[/-](?:0?[1-9]|1[0-2])[/-]|(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:/|\b))"
+)
+
+
+def year_in_path(url: str) -> int | None:
+    """The year of a date in a URL path (`/2018/09/13/`, `/2018-09-`, `/20180913/`)."""
+    match = _PATH_DATE.search(urlsplit(url).path)
+    return int(match.group(1)) if match else None

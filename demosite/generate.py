@@ -121,13 +121,20 @@ class Article:
 
 
 def generate_site(
-    root: Path, *, articles: int = 240, now: datetime | None = None, seed: int = 1
+    root: Path,
+    *,
+    articles: int = 240,
+    now: datetime | None = None,
+    seed: int = 1,
+    hours_apart: tuple[int, int] = (2, 7),
+    archive_age: timedelta = ARCHIVE_AGE,
 ) -> list[dict[str, Any]]:
     """Write the site under `root` (existing files are overwritten, others kept).
 
     Returns the manifest, newest article first; the seed article counts as one of
     `articles`. `now` (timezone-aware, default: the current time) is the moment the site
-    is generated at: the other articles are dated backwards from it.
+    is generated at: the other articles are dated backwards from it, `hours_apart` apart.
+    Articles older than `archive_age` carry their full date in `article:published_time`.
     """
     now = datetime.now(UTC) if now is None else now
     if now.tzinfo is None:
@@ -136,7 +143,7 @@ def generate_site(
         raise ValueError(f"now ({now.isoformat()}) must be after the seed article's date")
     if articles < 1 + len(SECTIONS):
         raise ValueError(f"articles must be at least {1 + len(SECTIONS)}, got {articles}")
-    site = _build_articles(Random(seed), articles, now)
+    site = _build_articles(Random(seed), articles, now, hours_apart, archive_age)
     _write_site(root, site)
     manifest = [article.manifest_entry() for article in site]
     manifest_json = json.dumps(manifest, ensure_ascii=False, indent=1)
@@ -144,14 +151,19 @@ def generate_site(
     return manifest
 
 
-def _build_articles(rng: Random, count: int, now: datetime) -> list[Article]:
+def _build_articles(
+    rng: Random,
+    count: int,
+    now: datetime,
+    hours_apart: tuple[int, int],
+    archive_age: timedelta,
+) -> list[Article]:
     """All `count` articles, newest first, numbered and archive-dated."""
     seed_article = _seed_article(rng)
-    oldest_first = sorted(
-        [*_generated_articles(rng, count - 1, now, seed_article.title), seed_article],
-        key=lambda article: article.published,
-    )
-    return _number(rng, oldest_first, oldest_first.index(seed_article), now)[::-1]
+    generated = _generated_articles(rng, count - 1, now, hours_apart, seed_article.title)
+    oldest_first = sorted([*generated, seed_article], key=lambda article: article.published)
+    seed_index = oldest_first.index(seed_article)
+    return _number(rng, oldest_first, seed_index, now - archive_age)[::-1]
 
 
 def _seed_article(rng: Random) -> Article:
@@ -170,11 +182,13 @@ def _seed_article(rng: Random) -> Article:
     )
 
 
-def _generated_articles(rng: Random, count: int, now: datetime, seed_title: str) -> list[Article]:
+def _generated_articles(
+    rng: Random, count: int, now: datetime, hours_apart: tuple[int, int], seed_title: str
+) -> list[Article]:
     """Round-robin over the sections, so each has a share; one society page is a video."""
     slugs = list(itertools.islice(itertools.cycle(SECTIONS), count))
     video_index = rng.choice([i for i, slug in enumerate(slugs) if slug == "society"])
-    times = _publication_times(rng, count, now)
+    times = _publication_times(rng, count, now, hours_apart)
     taken = {seed_title}
     return [
         _generated_article(rng, slug, _new_title(rng, slug, taken), published, i == video_index)
@@ -211,25 +225,27 @@ def _new_title(rng: Random, slug: str, taken: set[str]) -> str:
     )
 
 
-def _publication_times(rng: Random, count: int, now: datetime) -> list[datetime]:
-    """Newest first, 2–7 hours apart, on whole minutes because the pages show minutes."""
+def _publication_times(
+    rng: Random, count: int, now: datetime, hours_apart: tuple[int, int]
+) -> list[datetime]:
+    """Newest first, `hours_apart` apart, on whole minutes because the pages show minutes."""
     moment = now.astimezone(UTC).replace(second=0, microsecond=0)
+    fewest, most = hours_apart
     times = []
     for _ in range(count):
-        moment -= timedelta(minutes=rng.randint(120, 420))
+        moment -= timedelta(minutes=rng.randint(fewest * 60, most * 60))
         times.append(moment)
     return times
 
 
 def _number(
-    rng: Random, oldest_first: list[Article], seed_index: int, now: datetime
+    rng: Random, oldest_first: list[Article], seed_index: int, cutoff: datetime
 ) -> list[Article]:
     """Ids grow with time, with gaps like a real site's, and the seed keeps its real id."""
     ids = list(itertools.accumulate(rng.randint(1, 2) for _ in oldest_first))
     offset = SEED_ID - ids[seed_index]
     if ids[0] + offset < 1:
         raise ValueError(f"too many articles older than the seed article to number below {SEED_ID}")
-    cutoff = now - ARCHIVE_AGE
     return [
         replace(article, id=number + offset, dated_in_head=article.published < cutoff)
         for article, number in zip(oldest_first, ids, strict=True)

@@ -65,8 +65,7 @@ def date_near_heading(
         candidates = [
             text
             for element in elements
-            if isinstance(element.tag, str)
-            and (element.tag == "time" or words.search(_markup(element)))
+            if is_date_element(element, words)
             and (text := element_text(element))
             and len(text) <= MAX_DATE_TEXT
         ]
@@ -75,6 +74,14 @@ def date_near_heading(
             if readable(text):
                 return text
     return None
+
+
+def is_date_element(element: HtmlElement, words: re.Pattern[str] = DATE_WORDS) -> bool:
+    """A <time>, or an element whose class, id or itemprop says it holds a date."""
+    if not isinstance(element.tag, str):
+        return False
+    markup = f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"
+    return element.tag == "time" or bool(words.search(markup))
 
 
 def authors(page: Selector) -> list[str]:
@@ -156,7 +163,3 @@ def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:
         *islice(top.itersiblings(), SIBLING_WINDOW),
     ]
     yield [e for sibling in siblings for e in sibling.iter()]
-
-
-def _markup(element: HtmlElement) -> str:
-    return f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"

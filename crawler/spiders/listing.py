@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
 from parsel import Selector
 
+from crawler.dates import ParsedDate
+from crawler.extract.generic import MAX_DATE_TEXT, is_date_element
 from crawler.extract.text import element_text
 from crawler.sitedef import SiteDefinition
-from crawler.urls import clean_url
+from crawler.urls import canonical_url, clean_url
 
 #: Link texts of "next page" links, in the languages we crawl; trailing arrows allowed.
 NEXT_TEXT = re.compile(
@@ -20,21 +24,91 @@ NEXT_TEXT = re.compile(
     re.IGNORECASE,
 )
 _NEXT_MARKUP = re.compile(r"(^|[-_\s])next($|[-_\s])", re.IGNORECASE)
+#: How many levels above a link its listing item may reach.
+ITEM_LEVELS = 4
 
 
-def article_links(page: Selector, base_url: str, site: SiteDefinition) -> Iterator[str]:
-    """Absolute, cleaned URLs of the links on the page that the site calls articles."""
-    for href in page.css("a::attr(href)").getall():
+@dataclass(frozen=True, slots=True)
+class ListingEntry:
+    """An article link of a listing page, with the date the listing prints beside it."""
+
+    url: str
+    date: ParsedDate | None
+
+
+def article_entries(
+    page: Selector,
+    base_url: str,
+    site: SiteDefinition,
+    read_date: Callable[[str], ParsedDate | None],
+) -> list[ListingEntry]:
+    """The page's article links in page order, each once, with their listed dates."""
+    articles = _ArticleLinks(base_url, site)
+    entries: dict[str, ListingEntry] = {}
+    for anchor in page.css("a[href]"):
+        found = articles.find(anchor.attrib["href"])
+        if found is None or found[1] in entries:
+            continue
+        url, key = found
+        item = _item_of(anchor.root, key, articles)
+        entries[key] = ListingEntry(url, _listed_date(item, read_date))
+    return list(entries.values())
+
+
+class _ArticleLinks:
+    """Which hrefs of one page are article links; each href is read once."""
+
+    def __init__(self, base_url: str, site: SiteDefinition) -> None:
+        self.base_url = base_url
+        self.site = site
+        self._read: dict[str, tuple[str, str] | None] = {}
+
+    def key(self, href: str) -> str | None:
+        """The canonical URL of an article link, else None."""
+        found = self.find(href)
+        return found[1] if found else None
+
+    def find(self, href: str) -> tuple[str, str] | None:
+        """(cleaned absolute URL, canonical URL) of an article link, else None."""
+        if href not in self._read:
+            url = self._article_url(href)
+            self._read[href] = (url, canonical_url(url)) if url else None
+        return self._read[href]
+
+    def _article_url(self, href: str) -> str | None:
         try:
-            url = clean_url(urljoin(base_url, href.strip()))
+            url = clean_url(urljoin(self.base_url, href.strip()))
         except ValueError:
-            continue  # a malformed link is not an article
-        if (
-            urlsplit(url).scheme in ("http", "https")
-            and site.allows(url)
-            and site.article_url.search(url)
-        ):
-            yield url
+            return None  # a malformed link is not an article
+        allowed = urlsplit(url).scheme in ("http", "https") and self.site.allows(url)
+        return url if allowed and self.site.article_url.search(url) else None
+
+
+def _item_of(anchor: HtmlElement, key: str, articles: _ArticleLinks) -> HtmlElement:
+    """The largest block around a link that links to no other article: its listing item."""
+    item = anchor
+    for _ in range(ITEM_LEVELS):
+        parent = item.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        keys = {articles.key(a.get("href", "")) for a in parent.iter("a")} - {None}
+        if keys != {key}:
+            break
+        item = parent
+    return item
+
+
+def _listed_date(
+    item: HtmlElement, read_date: Callable[[str], ParsedDate | None]
+) -> ParsedDate | None:
+    """The readable date of a listing item: a date element's, else the item's own text."""
+    marked = [e for e in item.iter() if e is not item and is_date_element(e)]
+    texts = sorted((t for e in marked if (t := element_text(e))), key=len)
+    own_text = " ".join(t.strip() for t in item.xpath(".//text()[not(ancestor::a)]") if t.strip())
+    for text in (*texts, own_text):
+        if text and len(text) <= MAX_DATE_TEXT and (parsed := read_date(text)):
+            return parsed
+    return None
 
 
 def next_page(page: Selector, base_url: str, site: SiteDefinition) -> str | None:

@@ -8,16 +8,20 @@ pipelines, so the item sink can change without touching crawling or extraction.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 
-from crawler.extract import extract_article
+from crawler import dates
+from crawler.dates import ParsedDate
+from crawler.extract import extract_article, language_code
 from crawler.items import Article, ArticleLoader
+from crawler.listing_years import ListingYears
 from crawler.rejections import reject_page
 from crawler.sitedef import DefinitionError, SiteDefinition, load_site
 from crawler.spiders import listing
@@ -40,6 +44,8 @@ class SiteSpider(Spider):
         #: Canonical article URLs already seen in each section (keyed by start URL), so a
         #: listing whose pages loop or repeat stops instead of paging forever.
         self._section_links: dict[str, set[str]] = {}
+        #: The year evidence of each section's listing, walked page by page.
+        self._listing_years: dict[str, ListingYears] = {}
 
     @classmethod
     def load_definition(cls, config: str | None) -> SiteDefinition:
@@ -66,16 +72,27 @@ class SiteSpider(Spider):
             )
             return
         self.crawler.stats.inc_value("listing/pages")
+        entries = listing.article_entries(
+            response.selector, response.url, self.site, self._date_reader(response)
+        )
+        walk = self._listing_years.setdefault(
+            section_url, ListingYears(ZoneInfo(self.site.timezone))
+        )
+        years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
         label = listing.heading(response.selector)
         new_links = 0
-        for url in listing.article_links(response.selector, response.url, self.site):
-            key = canonical_url(url)
+        for entry, year in zip(entries, years, strict=True):
+            key = canonical_url(entry.url)
             if key in seen:
                 continue
             seen.add(key)
             new_links += 1
-            yield Request(url, self.parse_article, cb_kwargs={"listing_section": label})
+            yield Request(
+                entry.url,
+                self.parse_article,
+                cb_kwargs={"listing_section": label, "listing_year": year},
+            )
         if not new_links:
             logger.info(
                 "site %r: %s brings no new article link; section %s ends here",
@@ -94,7 +111,23 @@ class SiteSpider(Spider):
                 cb_kwargs={"section_url": section_url, "page": page + 1},
             )
 
-    def parse_article(self, response: Response, listing_section: str | None) -> Iterator[Article]:
+    def _date_reader(self, response: TextResponse) -> Callable[[str], ParsedDate | None]:
+        """Reads a listing's dates as the pipeline reads the articles': same languages, zone."""
+        page_language = language_code(response.xpath("/html/@lang").get())
+        languages = self.site.languages or ((page_language,) if page_language else ())
+        reference = datetime.now(UTC)
+
+        def read(text: str) -> ParsedDate | None:
+            parsed = dates.parse_date(
+                text, languages=languages, timezone=self.site.timezone, reference=reference
+            )
+            return parsed if parsed.value is not None else None
+
+        return read
+
+    def parse_article(
+        self, response: Response, listing_section: str | None, listing_year: int | None
+    ) -> Iterator[Article]:
         if not isinstance(response, TextResponse):
             content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
             message = reject_page(
@@ -129,6 +162,7 @@ class SiteSpider(Spider):
         loader.add_value("url", extracted.url)
         loader.add_value("site", self.site.name)
         loader.add_value("seen_at", fetched_at)
+        loader.add_value("listing_year", listing_year)
         for name in (
             "title",
             "published_raw",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 
 from lxml.html import HtmlElement
 
@@ -77,20 +78,61 @@ def element_text(element: HtmlElement) -> str:
 
 
 def remove_boilerplate(root: HtmlElement) -> None:
-    """Remove widgets from `root` in place; `root` itself always stays."""
-    total = len(element_text(root)) or 1
-    for element in list(root.iterdescendants()):
-        if element.getparent() is None or not isinstance(element.tag, str):
-            continue
-        if _is_widget(element, total):
-            _remove(element)
-    for element in list(root.iterdescendants()):
-        if (
+    """Remove widgets from `root` in place; `root` itself always stays.
+
+    Two passes over the tree: widgets by markup, then what is left that is mostly links.
+    Text lengths are counted once per pass, bottom up, so a big page costs linear time.
+    """
+    lengths = _TextLengths(root)
+    total = lengths.text[root] or 1
+    for element in _outermost(root, lambda e: _is_widget(e, total, lengths)):
+        _remove(element)
+    lengths = _TextLengths(root)
+    for element in _outermost(root, lengths.link_dense):
+        _remove(element)
+
+
+class _TextLengths:
+    """Characters of visible text, and of link text, under every element of a tree."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.text: dict[HtmlElement, int] = {}
+        self.links: dict[HtmlElement, int] = {}
+        for element in reversed(list(root.iter())):  # descendants before ancestors
+            if not isinstance(element.tag, str) or element.tag in ("script", "style"):
+                self.text[element] = self.links[element] = 0
+                continue
+            text = len((element.text or "").strip()) + sum(
+                self.text[child] + len((child.tail or "").strip()) for child in element
+            )
+            self.text[element] = text
+            self.links[element] = (
+                text if element.tag == "a" else sum(self.links[child] for child in element)
+            )
+
+    def link_dense(self, element: HtmlElement) -> bool:
+        """A block of mostly link text, like a list of other articles, and no real prose."""
+        text = self.text[element]
+        return (
             element.tag in ("ul", "ol", "div", "section", "p")
-            and element.getparent() is not None
-            and _link_dense(element)
-        ):
-            _remove(element)
+            and text > 0
+            and self.links[element] / text >= LINK_DENSE
+        )
+
+
+def _outermost(root: HtmlElement, test: Callable[[HtmlElement], bool]) -> list[HtmlElement]:
+    """The descendants of `root` that pass `test`, without looking inside those that do."""
+    found = []
+    stack = list(reversed(root))
+    while stack:
+        element = stack.pop()
+        if not isinstance(element.tag, str):
+            continue
+        if test(element):
+            found.append(element)
+        else:
+            stack.extend(reversed(element))
+    return found
 
 
 def block_texts(root: HtmlElement) -> list[tuple[str, bool]]:
@@ -146,7 +188,7 @@ def _is_label(text: str) -> bool:
     return text.casefold().rstrip(":").strip() in BOILERPLATE_LINES
 
 
-def _is_widget(element: HtmlElement, total: int) -> bool:
+def _is_widget(element: HtmlElement, total: int, lengths: _TextLengths) -> bool:
     if element.tag in DROP_TAGS:
         return True
     if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
@@ -158,13 +200,9 @@ def _is_widget(element: HtmlElement, total: int) -> bool:
         return False
     # A wrapper named like a widget (WordPress puts "tag-…" on the whole post) holds
     # most of the text, in paragraphs; a real widget holds a little, or no prose.
-    return len(element_text(element)) < total / 2 or not _holds_prose(element)
-
-
-def _holds_prose(element: HtmlElement) -> bool:
-    """Has a paragraph of a sentence or more: what share bars and link lists lack."""
-    paragraphs = element.iter("p", "blockquote", "li")
-    return any(len(element_text(p)) >= PROSE_CHARS for p in paragraphs)
+    return lengths.text[element] < total / 2 or not any(
+        lengths.text[p] >= PROSE_CHARS for p in element.iter("p", "blockquote", "li")
+    )
 
 
 def _markup_words(element: HtmlElement) -> set[str]:
@@ -175,15 +213,6 @@ def _markup_words(element: HtmlElement) -> set[str]:
             words.update(parts)
             words.add("".join(parts))
     return words
-
-
-def _link_dense(element: HtmlElement) -> bool:
-    """Mostly link text, like a list of other articles, and no real prose."""
-    text = len(element_text(element))
-    if not text:
-        return False
-    link_text = sum(len(element_text(a)) for a in element.iter("a"))
-    return link_text / text >= LINK_DENSE
 
 
 def _remove(element: HtmlElement) -> None:

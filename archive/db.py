@@ -34,6 +34,8 @@ INPUT_KEYS = (*ARTICLE_FIELDS, "seen_at")
 NOT_NULL_KEYS = frozenset((*ARTICLE_REQUIRED_FIELDS, "seen_at"))
 TIMESTAMP_KEYS = frozenset(("published_at", "modified_at", "seen_at"))
 HASH_SEPARATOR = "\x1f"
+#: The published_year_source of a year-less date dated by the latest-year rule alone.
+GUESSED_YEAR = "latest"
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -143,6 +145,7 @@ class Archive:
             self._articles.insert({**row, "first_seen_at": seen_at, "last_seen_at": seen_at})
             return "new"
         (old,) = stored
+        row = _kept_from(old, row)
         changed = {key: value for key, value in row.items() if old[key] != value}
         last_seen_at = max(old["last_seen_at"], seen_at, key=datetime.fromisoformat)
         self._articles.update(old["id"], {**changed, "last_seen_at": last_seen_at})
@@ -214,6 +217,25 @@ class Archive:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The new row, less what would throw away something the archive knows.
+
+    A field a fetch could not read (None) keeps its stored value: a transient failure is
+    not a change. A year-less date re-read by the latest-year rule keeps the year that
+    better evidence (metadata, URL, listing order) gave it before.
+    """
+    kept = {key: old[key] if value is None else value for key, value in row.items()}
+    if (
+        kept["published_raw"] == old["published_raw"]
+        and kept["published_year_source"] == GUESSED_YEAR
+        and old["published_year_source"] not in (None, GUESSED_YEAR)
+    ):
+        kept["published_at"] = old["published_at"]
+        kept["published_year_source"] = old["published_year_source"]
+    kept["content_hash"] = content_hash(kept["title"], kept["summary"], kept["body"])
+    return kept
 
 
 def _article_row(article: Mapping[str, Any]) -> dict[str, Any]:

@@ -155,6 +155,12 @@ def check_languages(codes: Sequence[str]) -> None:
     _checked_languages(tuple(codes))
 
 
+def known_languages(codes: Sequence[str]) -> tuple[str, ...]:
+    """The codes dateparser knows, others dropped: for languages a page declares, which
+    may be anything, unlike a site definition's, which :func:`check_languages` vets."""
+    return tuple(code for code in codes if code in _KNOWN_LANGUAGES)
+
+
 def clear_caches() -> None:
     """Forget every cached reading, so that a benchmark can time a crawl that starts cold."""
     for cached in (_read, _read_relative, _parser):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,11 +22,12 @@ _SPACES = re.compile(r" {2,}")
 
 
 def clean_text(value: str) -> str | None:
-    """One line of text: entities decoded, NFC, one kind of space, trimmed; None when empty.
+    """One line of text: NFC, one kind of space, trimmed; None when empty.
 
-    Entities are decoded again because CMSs double-escape (`&amp;amp;`) in metadata.
+    Entities were decoded by the HTML parser (and, for metadata, once more where CMSs
+    double-escape); decoding again here would turn text about `&lt;b&gt;` into markup.
     """
-    text = unicodedata.normalize("NFC", html.unescape(value))
+    text = unicodedata.normalize("NFC", value)
     text = _CONTROL.sub("", text.translate(_SPACE_LIKE).translate(_INVISIBLE))
     return _SPACES.sub(" ", text).strip() or None
 
@@ -72,6 +72,7 @@ class ArticleLoader(ItemLoader):
     default_output_processor = TakeFirst()
 
     url_in = Identity()
+    image_url_in = MapCompose(str.strip)
     seen_at_in = Identity()
     listing_year_in = Identity()
     authors_out = unique

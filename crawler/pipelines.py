@@ -7,6 +7,7 @@ moving the archive out of the crawling process means replacing only that entry.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
@@ -86,7 +87,8 @@ class NormaliseDates:
             raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
         context = _DateContext(
             site=site,
-            languages=site.languages or ((item.language,) if item.language else ()),
+            languages=site.languages
+            or dates.known_languages((item.language,) if item.language else ()),
             reference=item.seen_at,
         )
         hint_source, hint = self._year_hint(item, context)
@@ -236,5 +238,19 @@ class ArchiveArticles:
         if not self.batch or self.archive is None:
             return
         batch, self.batch = self.batch, []
-        for outcome in self.archive.upsert_articles(batch):
+        try:
+            outcomes = self.archive.upsert_articles(batch)
+        except sqlite3.Error as error:
+            # The batch stays in memory for the next flush: a locked or full disk must
+            # not lose articles already fetched (the archive rolled the batch back).
+            self.batch = batch + self.batch
+            self.crawler.stats.inc_value("archive/write_errors")
+            logger.error(
+                "archive %s: could not write %d articles (%s); will retry",
+                self.path,
+                len(batch),
+                error,
+            )
+            return
+        for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/{outcome}")

@@ -65,8 +65,16 @@ class SiteDefinition:
 
     def allows(self, url: str) -> bool:
         """True when the URL's host is one of `allowed_domains` or a subdomain of one."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = ascii_host(urlsplit(url).hostname or "")
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def ascii_host(host: str) -> str:
+    """The host as requests carry it: lower case, internationalised names in punycode."""
+    try:
+        return host.lower().encode("idna").decode("ascii")
+    except UnicodeError:
+        return host.lower()
 
 
 def bundled_sites() -> dict[str, Path]:
@@ -149,10 +157,10 @@ def _url_list(raw: Mapping[str, Any], key: str, fail: Fail) -> tuple[str, ...]:
 
 def _domains(raw: Mapping[str, Any], start_urls: tuple[str, ...], fail: Fail) -> tuple[str, ...]:
     if "allowed_domains" not in raw:
-        hosts = (urlsplit(url).hostname or "" for url in start_urls)
+        hosts = (ascii_host(urlsplit(url).hostname or "") for url in start_urls)
         # "www." is dropped so that the apex and other subdomains of the site stay allowed.
         return tuple(dict.fromkeys(h.removeprefix("www.") for h in hosts))
-    domains = tuple(d.lower() for d in _string_list(raw, "allowed_domains", fail))
+    domains = tuple(ascii_host(d) for d in _string_list(raw, "allowed_domains", fail))
     for domain in domains:
         if not _HOST.match(domain):
             problem = f"{domain!r} is not a host name (no scheme, port or path)"
@@ -220,7 +228,5 @@ def _selectors(raw: Mapping[str, Any], fail: Fail) -> Mapping[str, str]:
         if key not in SELECTOR_FIELDS:
             known = ", ".join(SELECTOR_FIELDS)
             raise fail(f"selectors.{key}", f"unknown field (known fields: {known})")
-        selectors[key] = _css(
-            table, key, lambda _, problem, key=key: fail(f"selectors.{key}", problem)
-        )
+        selectors[key] = _css(table, key, _prefixed(fail, "selectors."))
     return MappingProxyType(selectors)

@@ -11,7 +11,7 @@ Two levels, because they serve different ends:
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -61,10 +61,15 @@ def clean_url(url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
     path = _PATH_SESSION.sub("", parts.path) or "/"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_noise_param(k)]
+    # Pieces are kept as written: `?12345`, `?/politics/1` and `a=b;c=d` must survive.
+    query = "&".join(
+        piece for piece in parts.query.split("&") if piece and not is_noise_param(_name(piece))
     )
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _name(piece: str) -> str:
+    return unquote_plus(piece.partition("=")[0])
 
 
 def canonical_url(url: str) -> str:

@@ -12,12 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from demosite.demo import run_demo
+from demosite.demo import PORT, run_demo
 from demosite.generate import generate_site
 from demosite.server import serve
-
-#: The port crawler/sites/demo.toml points at.
-DEFAULT_PORT = 8750
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -69,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_command = commands.add_parser("serve", help="serve a generated site on 127.0.0.1")
     serve_command.add_argument("dir", type=_site_directory)
-    serve_command.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
+    serve_command.add_argument("--port", type=int, default=PORT, help="0 picks a free port")
     serve_command.add_argument(
         "--delay", type=float, default=0.0, help="seconds to hold back each response"
     )

@@ -14,12 +14,15 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from crawler.sitedef import bundled_sites, load_site
 from demosite.generate import generate_site
 
 SITE_DIR = Path("demo-site")
 ARCHIVE = Path("demo.db")
-PORT = 8750  # the port crawler/sites/demo.toml points at
+#: The port the bundled definition, crawler/sites/demo.toml, points at.
+PORT = urlsplit(load_site(bundled_sites()["demo"]).start_urls[0]).port or 80
 #: Fast on loopback, and still non-zero so that per-domain concurrency limits hold.
 DOWNLOAD_DELAY = "0.02"
 SAMPLE_QUERY = """

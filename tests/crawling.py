@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from demosite.demo import PORT as DEMO_PORT
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DEFINITION = ROOT / "crawler" / "sites" / "demo.toml"
 DEMO_ARTICLES = 80
@@ -78,7 +80,7 @@ def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site")
 def demo_definition(directory: Path, port: int, *, selectors: bool = True) -> Path:
     """The bundled demo definition pointed at a test server's port."""
     text = DEMO_DEFINITION.read_text(encoding="utf-8").replace(
-        "127.0.0.1:8750", f"127.0.0.1:{port}"
+        f"127.0.0.1:{DEMO_PORT}", f"127.0.0.1:{port}"
     )
     if not selectors:
         text = text.split("[selectors]")[0]

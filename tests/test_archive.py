@@ -83,7 +83,7 @@ def test_new_unchanged_updated(archive: Archive, db_path: Path) -> None:
         {"tags": []},
         {"published_at": "2017-09-13T11:15:00+01:00"},
         {"image_url": "https://news.example/a.jpg"},
-        {"summary": None},
+        {"summary": "A corrected summary."},
     ],
 )
 def test_any_field_change_is_an_update(archive: Archive, change: dict[str, Any]) -> None:
@@ -343,3 +343,31 @@ def test_two_processes_upsert_the_same_urls(db_path: Path) -> None:
     stored = rows(db_path)
     assert len(stored) == len({row["url"] for row in stored}) == urls
     assert all(row["last_seen_at"] == f"2024-03-01T10:{batches - 1:02d}:01+00:00" for row in stored)
+
+
+def test_a_field_a_fetch_could_not_read_keeps_its_value(archive: Archive, db_path: Path) -> None:
+    archive.upsert_articles([article()])
+    assert archive.upsert_articles([article(summary=None, published_at=None, seen_at=T1)]) == [
+        "unchanged"
+    ]
+    (row,) = rows(db_path)
+    assert (row["summary"], row["published_at"]) == ("A summary.", "2017-09-13T10:15:00+00:00")
+
+
+def test_a_guessed_year_never_replaces_a_year_from_evidence(
+    archive: Archive, db_path: Path
+) -> None:
+    listed = article(
+        published_raw="13 september — 14:15",
+        published_at="2017-09-13T10:15:00+00:00",
+        published_year_source="listing",
+    )
+    archive.upsert_articles([listed])
+    guessed = {**listed, "published_at": "2026-09-13T10:15:00+00:00"}
+    guessed.update(published_year_source="latest", seen_at=T1)
+    assert archive.upsert_articles([guessed]) == ["unchanged"]
+    (row,) = rows(db_path)
+    assert (row["published_at"], row["published_year_source"]) == (
+        "2017-09-13T10:15:00+00:00",
+        "listing",
+    )

@@ -55,7 +55,9 @@ def write_site(root: Path, port: int) -> None:
             ],
             "/news/page/2/",
         ),
-        "news/page/2/index.html": listing(["/news/3", "/news/7"], "/news/page/3/"),
+        "news/page/2/index.html": listing(
+            ["/news/3", "/news/7", "/news/8", "/news/9", "/news/10"], "/news/page/3/"
+        ),
         "news/page/3/index.html": listing(["/news/1", "/news/3"], "/news/page/4/"),
         "news/page/4/index.html": listing(["/news/4"], "/news/"),
         "news/1": article("One"),
@@ -66,6 +68,18 @@ def write_site(root: Path, port: int) -> None:
         "news/5": article("One", head='<link rel="canonical" href="/news/1">'),
         "news/6": article("Six, on another host"),
         "news/7": article("Seven", date="Latest news"),
+        # A paywall: the article URL sends the reader to a login page.
+        "news/8": '<html><head><meta http-equiv="refresh" content="0; url=/login/"></head></html>',
+        "login/index.html": "<html><body><h1>Please log in</h1><form><p>"
+        + PROSE
+        + "</p></form><p>Subscribers read every story in full, every day.</p></body></html>",
+        # og:url at the home page, as many CMSs set it; a <base> for relative addresses.
+        "news/9": article(
+            "Nine",
+            head='<meta property="og:url" content="/"><base href="/media/">',
+        ).replace("</h1>", '</h1><img src="data:image/gif;base64,R0lGOD" data-src="pic.jpg">'),
+        # A page declaring its language with a country code, and a Ukrainian date.
+        "news/10": article("Ten", date="13 вересня 2018, 14:15").replace('lang="en"', 'lang="ua"'),
     }
     for path, html in pages.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -115,13 +129,18 @@ def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
 
     archived = rows(tmp_path / "a.db")
     base = server.base_url.rstrip("/")
-    assert set(archived) == {f"{base}/news/{n}" for n in (1, 2, 3, 7)}
+    assert set(archived) == {f"{base}/news/{n}" for n in (1, 2, 3, 7, 9, 10)}
+    assert f"{base}/news/8: redirected to {base}/login/, which article_url does not" in result.log
+    nine, ten = archived[f"{base}/news/9"], archived[f"{base}/news/10"]
+    assert nine["image_url"] == f"{base}/media/pic.jpg"
+    assert (ten["language"], ten["published_at"]) == ("uk", "2018-09-13T14:15:00+00:00")
     seven = archived[f"{base}/news/7"]
     assert (seven["published_raw"], seven["published_at"]) == ("Latest news", None)
     assert f"{base}/news/7: field 'published': cannot read date 'Latest news'" in result.log
     with sqlite3.connect(tmp_path / "a.db") as db:
         (stats,) = db.execute("select stats from crawl_runs").fetchone()
     assert json.loads(stats)["articles/duplicate"] == 1
+    assert json.loads(stats)["articles/rejected/not_article_url"] == 1
 
 
 def test_max_pages(rules_site: tuple[Server, Path], tmp_path: Path) -> None:

@@ -32,6 +32,12 @@ CASES = [
      "http://a.org/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1"),
     ("http://[::1]:8080/x/", "http://[::1]:8080/x/", "http://[::1]:8080/x"),
     ("  http://a.org/x  ", "http://a.org/x", "http://a.org/x"),
+    # Queries that are not name=value pairs are kept as written.
+    ("http://a.org/news.php?12345", "http://a.org/news.php?12345", "http://a.org/news.php?12345="),
+    ("http://a.org/index.php?/politics/1&utm_source=x", "http://a.org/index.php?/politics/1",
+     "http://a.org/index.php?%2Fpolitics%2F1="),
+    ("http://a.org/x?b=c;d=e", "http://a.org/x?b=c;d=e", "http://a.org/x?b=c%3Bd%3De"),
+    ("http://a.org/x?q=%E9&fbclid=1", "http://a.org/x?q=%E9", "http://a.org/x?q=%E9"),
 ]  # fmt: skip
 
 

@@ -23,8 +23,12 @@ from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url
 
 _LANGUAGE = re.compile(r"^([a-z]{2,3})(?:[-_].*)?$")
-#: A first line this short that reads as a date is a dateline, not prose.
-DATELINE_CHARS = 80
+#: Codes pages declare that are not ISO 639-1: country codes and ISO 639-2 codes.
+LANGUAGE_ALIASES = {
+    "ua": "uk", "ge": "ka", "gr": "el", "cz": "cs", "dk": "da", "jp": "ja", "se": "sv",
+    "eng": "en", "rus": "ru", "aze": "az", "tur": "tr", "ukr": "uk", "kat": "ka", "geo": "ka",
+    "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "spa": "es",
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -62,8 +66,11 @@ def extract_article(
     language = language_code(meta.language()) or (
         site.languages[0] if len(site.languages) == 1 else None
     )
-    article = ExtractedArticle(url=_article_url(meta.canonical(), url, site), language=language)
-    date_languages = site.languages or ((language,) if language else ())
+    base_url = urljoin(url, page.css("base::attr(href)").get("").strip())
+    article = ExtractedArticle(
+        url=_article_url(meta.canonical(), base_url, url, site), language=language
+    )
+    date_languages = site.languages or dates.known_languages((language,) if language else ())
 
     def readable(text: str) -> bool:
         parsed = dates.parse_date(
@@ -131,7 +138,7 @@ def extract_article(
     )
     article.tags = pick("tags", ("metadata", meta.tags), ("generic", lambda: generic.tags(page)))
     image = first(pick("image", ("metadata", meta.image), ("generic", lambda: generic.image(page))))
-    article.image_url = urljoin(url, image) if image else None
+    article.image_url = urljoin(base_url, image) if image else None
     return article
 
 
@@ -140,22 +147,29 @@ def _without_head(
 ) -> list[str]:
     """The body without the headline and the dateline that blocks often start with."""
     body = [p for p in paragraphs if p.strip() != (title or "").strip()]
-    while body and len(body[0]) <= DATELINE_CHARS and readable(body[0]):
+    while body and len(body[0]) <= generic.MAX_DATE_TEXT and readable(body[0]):
         body.pop(0)
     return body
 
 
 def language_code(value: str | None) -> str | None:
-    """'en-US', 'en_GB', 'az-Latn-AZ' -> 'en', 'en', 'az' (ISO 639-1 where one exists)."""
+    """'en-US', 'en_GB', 'az-Latn-AZ', 'ua' -> 'en', 'en', 'az', 'uk' (ISO 639-1)."""
     match = _LANGUAGE.match((value or "").strip().lower())
-    return match.group(1) if match else None
+    if not match:
+        return None
+    return LANGUAGE_ALIASES.get(match.group(1), match.group(1))
 
 
-def _article_url(canonical: str | None, url: str, site: SiteDefinition) -> str:
-    """The page's own rel=canonical when it stays on the site, else the fetched URL."""
+def _article_url(canonical: str | None, base_url: str, url: str, site: SiteDefinition) -> str:
+    """The page's own canonical URL when it is an article URL of the site, else the fetched
+    URL: many CMSs point og:url, or even rel=canonical, at the home page of every article."""
     if canonical:
-        absolute = urljoin(url, canonical.strip())
-        if urlsplit(absolute).scheme in ("http", "https") and site.allows(absolute):
+        absolute = urljoin(base_url, canonical.strip())
+        if (
+            urlsplit(absolute).scheme in ("http", "https")
+            and site.allows(absolute)
+            and site.article_url.search(absolute)
+        ):
             try:
                 return canonical_url(absolute)
             except ValueError:

@@ -120,10 +120,17 @@ def tags(page: Selector) -> list[str]:
 
 
 def image(page: Selector) -> str | None:
-    return (
-        page.css('link[rel="image_src"]::attr(href)').get()
-        or page.css("article img::attr(src), main img::attr(src)").get()
-    )
+    candidates = page.css(
+        'link[rel="image_src"]::attr(href), '
+        "article img::attr(data-src), article img::attr(src), "
+        "main img::attr(data-src), main img::attr(src)"
+    ).getall()
+    return next((c.strip() for c in candidates if c.strip() and not is_inline_data(c)), None)
+
+
+def is_inline_data(url: str) -> bool:
+    """A `data:` URI: the placeholder of a lazy-loaded image, not an image's address."""
+    return url.strip().lower().startswith("data:")
 
 
 def body(page: Selector, url: str) -> list[str]:

@@ -34,6 +34,13 @@ _META_DATES_MODIFIED = (
 )  # fmt: skip
 _META_AUTHORS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescape(text: str) -> str:
+    """Decode entities that CMSs escaped twice (`&amp;amp;`) in metadata; only complete
+    ones, with their semicolon, so that `&region=` in a URL stays as it is."""
+    return _ENTITY.sub(lambda match: html.unescape(match[0]), text)
 
 
 class Metadata:
@@ -138,7 +145,7 @@ def _meta_tags(page: Selector) -> dict[str, list[str]]:
             or meta.attrib.get("http-equiv")
         )
         if key and content:
-            tags.setdefault(key.strip().lower(), []).append(content)
+            tags.setdefault(key.strip().lower(), []).append(unescape(content))
     return tags
 
 
@@ -178,7 +185,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str | int | float)), None)
     if isinstance(value, str | int | float) and str(value).strip():
-        return html.unescape(str(value)).strip()
+        return unescape(str(value)).strip()
     return None
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from parsel import Selector, SelectorList
 from w3lib.html import strip_html5_whitespace
 
-from crawler.extract.generic import split_authors
+from crawler.extract.generic import is_inline_data, split_authors
 from crawler.extract.text import clean_paragraphs, element_text
 
-_URL_ATTRIBUTES = ("src", "data-src", "href", "content", "srcset")
+#: Lazy-loading pages keep the real address in data-src and a placeholder in src.
+_URL_ATTRIBUTES = ("data-src", "src", "href", "content", "srcset")
 
 
 def select(page: Selector, field: str, css: str) -> list[str] | None:
@@ -43,7 +44,7 @@ def _image_url(matches: SelectorList[Selector]) -> str | None:
         for element in (match, *match.css("img")):
             for attribute in _URL_ATTRIBUTES:
                 value = strip_html5_whitespace(element.attrib.get(attribute, ""))
-                if value:
+                if value and not is_inline_data(value):
                     # srcset lists "url width" pairs; its first URL is as good as any.
                     return value.split()[0] if attribute == "srcset" else value
     return None

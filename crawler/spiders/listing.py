@@ -134,7 +134,7 @@ def next_page(page: Selector, base_url: str, site: SiteDefinition) -> str | None
     return url if site.allows(url) else None
 
 
-def heading(page: Selector) -> str | None:
+def section_label(page: Selector) -> str | None:
     """The listing's own heading, used as the section of articles that name none."""
     h1 = page.css("h1")
     return element_text(h1[0].root) or None if h1 else None

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from scrapy import Request, Spider
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.response import get_base_url
 
 from crawler import dates
 from crawler.dates import ParsedDate
@@ -63,9 +64,9 @@ class SiteSpider(Spider):
             yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
 
     def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, HtmlResponse):
             logger.warning(
-                "site %r: listing %s is not a text page (%s); skipped",
+                "site %r: listing %s is not an HTML page (%s); skipped",
                 self.site.name,
                 response.url,
                 response.headers.get("Content-Type", b"no Content-Type").decode("latin-1"),
@@ -73,14 +74,14 @@ class SiteSpider(Spider):
             return
         self.crawler.stats.inc_value("listing/pages")
         entries = listing.article_entries(
-            response.selector, response.url, self.site, self._date_reader(response)
+            response.selector, get_base_url(response), self.site, self._date_reader(response)
         )
         walk = self._listing_years.setdefault(
             section_url, ListingYears(ZoneInfo(self.site.timezone))
         )
         years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
-        label = listing.heading(response.selector)
+        label = listing.section_label(response.selector)
         new_links = 0
         for entry, year in zip(entries, years, strict=True):
             key = canonical_url(entry.url)
@@ -103,7 +104,7 @@ class SiteSpider(Spider):
             return
         if self.site.max_pages is not None and page >= self.site.max_pages:
             return
-        next_url = listing.next_page(response.selector, response.url, self.site)
+        next_url = listing.next_page(response.selector, get_base_url(response), self.site)
         if next_url:
             yield Request(
                 next_url,
@@ -111,10 +112,12 @@ class SiteSpider(Spider):
                 cb_kwargs={"section_url": section_url, "page": page + 1},
             )
 
-    def _date_reader(self, response: TextResponse) -> Callable[[str], ParsedDate | None]:
+    def _date_reader(self, response: HtmlResponse) -> Callable[[str], ParsedDate | None]:
         """Reads a listing's dates as the pipeline reads the articles': same languages, zone."""
         page_language = language_code(response.xpath("/html/@lang").get())
-        languages = self.site.languages or ((page_language,) if page_language else ())
+        languages = self.site.languages or dates.known_languages(
+            (page_language,) if page_language else ()
+        )
         reference = datetime.now(UTC)
 
         def read(text: str) -> ParsedDate | None:
@@ -128,16 +131,9 @@ class SiteSpider(Spider):
     def parse_article(
         self, response: Response, listing_section: str | None, listing_year: int | None
     ) -> Iterator[Article]:
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, HtmlResponse):
             content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
-            message = reject_page(
-                self.crawler.stats,
-                site=self.site.name,
-                url=response.url,
-                reason="not_html",
-                detail=f"not an HTML page (Content-Type: {content_type})",
-            )
-            logger.warning(message)
+            self._reject(response, "not_html", f"not an HTML page (Content-Type: {content_type})")
             return
         fetched_at = datetime.now(UTC)
         extracted = extract_article(
@@ -147,6 +143,14 @@ class SiteSpider(Spider):
             fetched_at=fetched_at,
             listing_section=listing_section,
         )
+        if not (
+            self.site.article_url.search(response.url)
+            or self.site.article_url.search(extracted.url)
+        ):
+            # A redirect to a login page, a paywall or the home page is not the article.
+            detail = f"redirected to {response.url}, which article_url does not match"
+            self._reject(response, "not_article_url", detail)
+            return
         self.crawler.stats.inc_value("article/pages")
         for field in extracted.unmatched_selectors:
             self.crawler.stats.inc_value(f"selectors/unmatched/{field}")
@@ -178,6 +182,14 @@ class SiteSpider(Spider):
         ):
             loader.add_value(name, getattr(extracted, name))
         yield loader.load_item()
+
+    def _reject(self, response: Response, reason: str, detail: str) -> None:
+        """Log a rejected page under the URL the listing linked to, before any redirect."""
+        url = response.meta.get("redirect_urls", [response.url])[0]
+        message = reject_page(
+            self.crawler.stats, site=self.site.name, url=url, reason=reason, detail=detail
+        )
+        logger.warning(message)
 
     def closed(self, reason: str) -> None:
         """Sum up selectors that matched nothing: on every page, the site has likely

@@ -85,11 +85,33 @@ def remove_boilerplate(root: HtmlElement) -> None:
     """
     lengths = _TextLengths(root)
     total = lengths.text[root] or 1
-    for element in _outermost(root, lambda e: _is_widget(e, total, lengths)):
+    spine = _prose_spine(root, lengths)
+    for element in _outermost(root, lambda e: e not in spine and _is_widget(e, total, lengths)):
         _remove(element)
     lengths = _TextLengths(root)
-    for element in _outermost(root, lengths.link_dense):
+    for element in _outermost(root, lambda e: e not in spine and lengths.link_dense(e)):
         _remove(element)
+
+
+def _prose_spine(root: HtmlElement, lengths: _TextLengths) -> set[HtmlElement]:
+    """The block holding the most paragraph text, and every element around it.
+
+    Whatever its markup says, this is where the article is: pages wrap everything in a
+    <form> (ASP.NET), put the story in a <header>, or name its container like a widget.
+    """
+    prose: dict[HtmlElement, int] = {}
+    for paragraph in root.iter("p"):
+        parent = paragraph.getparent()
+        if parent is not None and lengths.text[paragraph] >= PROSE_CHARS:
+            prose[parent] = prose.get(parent, 0) + lengths.text[paragraph]
+    if not prose:
+        return set()
+    core: HtmlElement | None = max(prose, key=prose.__getitem__)
+    spine = set()
+    while core is not None:
+        spine.add(core)
+        core = None if core is root else core.getparent()
+    return spine
 
 
 class _TextLengths:

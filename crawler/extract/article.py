@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -23,6 +24,8 @@ from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url
 
 _LANGUAGE = re.compile(r"^([a-z]{2,3})(?:[-_].*)?$")
+#: How much of the visible main text a declared articleBody must hold to be used.
+COMPLETE_SHARE = 0.8
 #: Codes pages declare that are not ISO 639-1: country codes and ISO 639-2 codes.
 LANGUAGE_ALIASES = {
     "ua": "uk", "ge": "ka", "gr": "el", "cz": "cs", "dk": "da", "jp": "ja", "se": "sv",
@@ -131,8 +134,13 @@ def extract_article(
         )
     )
     article.summary = first(pick("summary", ("metadata", meta.summary)))
+    visible_body = cache(lambda: generic.body(page, url))
     article.body = _without_head(
-        pick("body", ("metadata", meta.body), ("generic", lambda: generic.body(page, url))),
+        pick(
+            "body",
+            ("metadata", lambda: _complete(meta.body(), visible_body)),
+            ("generic", visible_body),
+        ),
         article.title,
         readable,
     )
@@ -140,6 +148,18 @@ def extract_article(
     image = first(pick("image", ("metadata", meta.image), ("generic", lambda: generic.image(page))))
     article.image_url = urljoin(base_url, image) if image else None
     return article
+
+
+def _complete(declared: list[str], visible: Callable[[], list[str]]) -> list[str]:
+    """A JSON-LD articleBody, unless it is shorter than the text the page shows.
+
+    Publishers often declare only a teaser there (the first few hundred characters), so
+    it is taken only when it holds at least COMPLETE_SHARE of the visible main text.
+    """
+    if not declared:
+        return []
+    declared_length = sum(map(len, declared))
+    return declared if declared_length >= COMPLETE_SHARE * sum(map(len, visible())) else []
 
 
 def _without_head(

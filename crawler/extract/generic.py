@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -140,6 +141,9 @@ def body(page: Selector, url: str) -> list[str]:
     alone takes a "Latest news" list for the text of a page that has none (a video page).
     """
     tree = copy.deepcopy(page.root)
+    # trafilatura parses without comments and drops the text after one (`When <!-- -->
+    # President …` became "When"): give it the tree it expects.
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     remove_boilerplate(tree)
     text = trafilatura.extract(
         tree,

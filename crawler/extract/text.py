@@ -56,6 +56,9 @@ BLOCK_TAGS = frozenset(
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 LINK_DENSE = 0.6
 PROSE_CHARS = 40
+SHORT_PARAGRAPH = 160
+#: The share of the running text a block must hold for the spine to go down into it.
+SPINE_SHARE = 0.5
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
 
@@ -85,7 +88,7 @@ def remove_boilerplate(root: HtmlElement) -> None:
     """
     lengths = _TextLengths(root)
     total = lengths.text[root] or 1
-    spine = _prose_spine(root, lengths)
+    spine = _prose_spine(root)
     for element in _outermost(root, lambda e: e not in spine and _is_widget(e, total, lengths)):
         _remove(element)
     lengths = _TextLengths(root)
@@ -93,25 +96,50 @@ def remove_boilerplate(root: HtmlElement) -> None:
         _remove(element)
 
 
-def _prose_spine(root: HtmlElement, lengths: _TextLengths) -> set[HtmlElement]:
-    """The block holding the most paragraph text, and every element around it.
+def _prose_spine(root: HtmlElement) -> set[HtmlElement]:
+    """The blocks that hold the page's running text, and every element around them.
 
     Whatever its markup says, this is where the article is: pages wrap everything in a
-    <form> (ASP.NET), put the story in a <header>, or name its container like a widget.
+    <form> (ASP.NET), put the story in a <header>, name its container like a widget
+    (Blogger's "widget Blog", WordPress's "tag-…" and "author-…"), or write it as text
+    and <br>s. Two blocks are kept, as either may be the article when comments or a
+    long footer compete with it: the one with the most running text of its own and of
+    its paragraphs, and the one the text concentrates in, walking down from the root into
+    the child that holds most of it while one does.
     """
-    prose: dict[HtmlElement, int] = {}
-    for paragraph in root.iter("p"):
-        parent = paragraph.getparent()
-        if parent is not None and lengths.text[paragraph] >= PROSE_CHARS:
-            prose[parent] = prose.get(parent, 0) + lengths.text[paragraph]
-    if not prose:
-        return set()
-    core: HtmlElement | None = max(prose, key=prose.__getitem__)
-    spine = set()
-    while core is not None:
-        spine.add(core)
-        core = None if core is root else core.getparent()
-    return spine
+    own: dict[HtmlElement, int] = {}
+    held: dict[HtmlElement, int] = {}
+    for element in reversed(list(root.iter())):  # descendants before ancestors
+        text = 0 if _is_inert(element) else _own_text(element)
+        text = text if text >= PROSE_CHARS else 0
+        own[element] = text
+        held[element] = text + sum(held[child] for child in element)
+    blocks: dict[HtmlElement, int] = {}
+    for element, text in own.items():
+        if text:
+            holder = element.getparent() if element.tag == "p" else element
+            if holder is not None:
+                blocks[holder] = blocks.get(holder, 0) + text
+    cores = [max(blocks, key=blocks.__getitem__)] if blocks else []
+    core = root
+    while held[core]:
+        richest = max(core, key=held.__getitem__, default=None)
+        if richest is None or held[richest] < SPINE_SHARE * held[core]:
+            break
+        core = richest
+    cores.append(core)
+    return {element for core in cores for element in (core, *core.iterancestors())}
+
+
+def _is_inert(element: HtmlElement) -> bool:
+    return not isinstance(element.tag, str) or element.tag in ("a", "script", "style")
+
+
+def _own_text(element: HtmlElement) -> int:
+    """Characters of text right inside the element, not inside its child elements."""
+    return len((element.text or "").strip()) + sum(
+        len((child.tail or "").strip()) for child in element
+    )
 
 
 class _TextLengths:
@@ -133,10 +161,16 @@ class _TextLengths:
             )
 
     def link_dense(self, element: HtmlElement) -> bool:
-        """A block of mostly link text, like a list of other articles, and no real prose."""
+        """A block of mostly link text, like a list of other articles, and no real prose.
+
+        A paragraph counts only when short ("Read more: …"): a long one that links much
+        of its sentence is still the story's paragraph.
+        """
         text = self.text[element]
+        if element.tag == "p":
+            return 0 < text <= SHORT_PARAGRAPH and self.links[element] / text >= LINK_DENSE
         return (
-            element.tag in ("ul", "ol", "div", "section", "p")
+            element.tag in ("ul", "ol", "div", "section")
             and text > 0
             and self.links[element] / text >= LINK_DENSE
         )

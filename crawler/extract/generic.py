@@ -17,7 +17,13 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from crawler.extract.text import drop_labels, element_text, remove_boilerplate
+from crawler.extract.text import (
+    block_texts,
+    drop_labels,
+    element_text,
+    main_block,
+    remove_boilerplate,
+)
 
 #: Class or id words of elements that hold an article's date.
 DATE_WORDS = re.compile(
@@ -31,6 +37,8 @@ MAX_DATE_TEXT = 80
 MAX_AUTHOR_TEXT = 120
 ANCESTOR_LEVELS = 4
 SIBLING_WINDOW = 4
+#: Below this share of the main block's own text, trafilatura missed the article.
+MISSED_SHARE = 0.5
 
 
 def heading(page: Selector) -> HtmlElement | None:
@@ -145,6 +153,18 @@ def body(page: Selector, url: str) -> list[str]:
     # President …` became "When"): give it the tree it expects.
     etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     remove_boilerplate(tree)
+    extracted = _trafilatura_lines(tree, url)
+    # trafilatura sometimes misses the block that plainly holds the text (a page of
+    # product deals gave just its <title>); then that block's own paragraphs are better.
+    block = main_block(tree)
+    if block is not None:
+        own = [text for text, _ in block_texts(block)]
+        if sum(map(len, extracted)) < MISSED_SHARE * sum(map(len, own)):
+            extracted = own
+    return drop_labels(extracted)
+
+
+def _trafilatura_lines(tree: HtmlElement, url: str) -> list[str]:
     text = trafilatura.extract(
         tree,
         url=url,
@@ -155,7 +175,7 @@ def body(page: Selector, url: str) -> list[str]:
         with_metadata=False,
         deduplicate=False,
     )
-    return drop_labels([line for line in (text or "").splitlines() if line.strip()])
+    return [line for line in (text or "").splitlines() if line.strip()]
 
 
 def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:

@@ -96,16 +96,28 @@ def remove_boilerplate(root: HtmlElement) -> None:
         _remove(element)
 
 
+def main_block(root: HtmlElement) -> HtmlElement | None:
+    """The block with the most running text of its own and of its paragraphs."""
+    cores = _text_cores(root)
+    return cores[0] if len(cores) > 1 else None
+
+
 def _prose_spine(root: HtmlElement) -> set[HtmlElement]:
     """The blocks that hold the page's running text, and every element around them.
 
     Whatever its markup says, this is where the article is: pages wrap everything in a
     <form> (ASP.NET), put the story in a <header>, name its container like a widget
     (Blogger's "widget Blog", WordPress's "tag-…" and "author-…"), or write it as text
-    and <br>s. Two blocks are kept, as either may be the article when comments or a
-    long footer compete with it: the one with the most running text of its own and of
-    its paragraphs, and the one the text concentrates in, walking down from the root into
-    the child that holds most of it while one does.
+    and <br>s.
+    """
+    return {element for core in _text_cores(root) for element in (core, *core.iterancestors())}
+
+
+def _text_cores(root: HtmlElement) -> list[HtmlElement]:
+    """Where the running text is, two ways, as either may be the article when comments or
+    a long footer compete with it: the block with the most running text of its own and
+    of its paragraphs (absent when there is none), and the block the text concentrates
+    in, walking down from the root into the child that holds most of it while one does.
     """
     own: dict[HtmlElement, int] = {}
     held: dict[HtmlElement, int] = {}
@@ -127,8 +139,7 @@ def _prose_spine(root: HtmlElement) -> set[HtmlElement]:
         if richest is None or held[richest] < SPINE_SHARE * held[core]:
             break
         core = richest
-    cores.append(core)
-    return {element for core in cores for element in (core, *core.iterancestors())}
+    return [*cores, core]
 
 
 def _is_inert(element: HtmlElement) -> bool:

@@ -25,10 +25,13 @@ ARCHIVE = Path("demo.db")
 PORT = urlsplit(load_site(bundled_sites()["demo"]).start_urls[0]).port or 80
 #: Fast on loopback, and still non-zero so that per-domain concurrency limits hold.
 DOWNLOAD_DELAY = "0.02"
-SAMPLE_QUERY = """
-select section, published_raw, published_at, title
-from articles where site = 'demo' order by published_at desc limit 5
-"""
+SAMPLE_QUERIES = (
+    """select section, published_raw, published_at, title
+       from articles where site = 'demo' order by published_at desc limit 5""",
+    # The page prints no year: how was each decided?
+    """select published_year_source, count(*), min(published_at)
+       from articles where site = 'demo' group by 1 order by 2 desc""",
+)
 
 
 def run_demo(articles: int = 240) -> int:
@@ -74,10 +77,11 @@ def _server() -> Iterator[str | None]:
 
 
 def _print_sample() -> None:
-    print(f'\n$ sqlite3 demo.db "{" ".join(SAMPLE_QUERY.split())}"')
     with sqlite3.connect(ARCHIVE) as db:
-        for row in db.execute(SAMPLE_QUERY):
-            print(" | ".join(str(value) for value in row))
+        for query in SAMPLE_QUERIES:
+            print(f'\n$ sqlite3 demo.db "{" ".join(query.split())}"')
+            for row in db.execute(query):
+                print(" | ".join(str(value) for value in row))
     print(
         '\nTry: sqlite-utils demo.db "select title, published_at from articles '
         "where body like '%Iron Dome%'\" --table"

@@ -229,3 +229,17 @@ def test_language_code(value: str | None, code: str | None) -> None:
 def test_random_markup_never_raises(html: str) -> None:
     article = extract(Selector(text=html or "<html></html>"), with_selectors(body="p", title="h1"))
     assert article.url.startswith("https://example.com/")
+
+
+def test_language_is_detected_when_the_page_declares_none() -> None:
+    text = (
+        "Azərbaycan Respublikasının Müdafiə naziri general-polkovnik Zakir Həsənov İsrailə "
+        "rəsmi səfərini davam etdirir. Səfər çərçivəsində hərbi-texniki əməkdaşlıq "
+        "məsələləri müzakirə olunacaq."
+    )
+    site = replace(SITE, languages=())
+    selector = Selector(text=f"<html><body><h1>Nazir İsraildə</h1><p>{text}</p></body></html>")
+    article = extract(selector, site)
+    assert (article.language, article.sources["language"]) == ("az", "generic")
+    declared = extract(page(body=f"<h1>T</h1><p>{text}</p>", lang="az-Latn"), site)
+    assert (declared.language, declared.sources["language"]) == ("az", "metadata")

@@ -18,12 +18,16 @@ from parsel import Selector
 
 from crawler import dates
 from crawler.extract import generic
+from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata
 from crawler.extract.selectors import select
 from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url
 
 _LANGUAGE = re.compile(r"^([a-z]{2,3})(?:[-_].*)?$")
+#: Characters of title and body that language detection reads: plenty for a confident
+#: answer, and the cost stays flat on long articles.
+LANGUAGE_SAMPLE = 1000
 #: How much of the visible main text a declared articleBody must hold to be used.
 COMPLETE_SHARE = 0.8
 #: Codes pages declare that are not ISO 639-1: country codes and ISO 639-2 codes.
@@ -66,9 +70,9 @@ def extract_article(
 ) -> ExtractedArticle:
     """Read one article page; `url` is the URL the page was fetched from."""
     meta = Metadata(page)
-    language = language_code(meta.language()) or (
-        site.languages[0] if len(site.languages) == 1 else None
-    )
+    declared = language_code(meta.language())
+    language_declared = declared is not None
+    language = declared or (site.languages[0] if len(site.languages) == 1 else None)
     base_url = urljoin(url, page.css("base::attr(href)").get("").strip())
     article = ExtractedArticle(
         url=_article_url(meta.canonical(), base_url, url, site), language=language
@@ -147,6 +151,13 @@ def extract_article(
     article.tags = pick("tags", ("metadata", meta.tags), ("generic", lambda: generic.tags(page)))
     image = first(pick("image", ("metadata", meta.image), ("generic", lambda: generic.image(page))))
     article.image_url = urljoin(base_url, image) if image else None
+    if article.language is None:
+        sample = " ".join([article.title or "", *article.body])[:LANGUAGE_SAMPLE]
+        article.language = detect_language(sample)
+        if article.language:
+            article.sources["language"] = "generic"
+    elif language_declared:
+        article.sources["language"] = "metadata"
     return article
 
 

@@ -19,6 +19,7 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 
 from archive import Archive
+from archive.db import GUESSED_YEAR
 from archive.schema import ARTICLE_FIELDS
 from crawler import dates
 from crawler.items import Article
@@ -141,8 +142,9 @@ class NormaliseDates:
         return None, None
 
 
-#: published_year_source values for the ways the dates module decides a year.
-YEAR_SOURCES = {"text": "date", "reference": "relative", "latest": "latest"}
+#: published_year_source values for the ways the dates module decides a year; the archive
+#: knows a guessed year by its value, and never lets one replace a year from evidence.
+YEAR_SOURCES = {"text": "date", "reference": "relative", "latest": GUESSED_YEAR}
 
 
 @dataclass(frozen=True, slots=True)

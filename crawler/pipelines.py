@@ -37,8 +37,8 @@ def _site(crawler: Crawler) -> SiteDefinition:
     return site
 
 
-class ValidateArticle:
-    """Refuse pages that gave no title or no body after every extraction layer."""
+class _Stage:
+    """A pipeline stage that needs only the crawler: its stats and its spider's site."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -46,6 +46,10 @@ class ValidateArticle:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
+
+
+class ValidateArticle(_Stage):
+    """Refuse pages that gave no title or no body after every extraction layer."""
 
     def process_item(self, item: Article) -> Article:
         missing = [name for name in ("title", "body") if not getattr(item, name)]
@@ -64,7 +68,7 @@ class ValidateArticle:
         return item
 
 
-class NormaliseDates:
+class NormaliseDates(_Stage):
     """Raw date strings -> ISO 8601 in UTC, read in the site's languages and time zone.
 
     The reference time is when the page was fetched: relative dates ("2 hours ago") and
@@ -74,13 +78,6 @@ class NormaliseDates:
     date), "url" (a date in the URL path), "listing" (the section listing's date order)
     or "latest" (the latest year not after the crawl).
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
         site = _site(self.crawler)
@@ -163,7 +160,7 @@ class _DateContext:
         )
 
 
-class DeduplicateArticles:
+class DeduplicateArticles(_Stage):
     """Drop a second item for an article already archived in this crawl.
 
     Two fetched URLs can name one article (rel=canonical, tracking parameters); the
@@ -171,12 +168,8 @@ class DeduplicateArticles:
     """
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
+        super().__init__(crawler)
         self.seen: set[str] = set()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Article) -> Article:
         if item.url in self.seen:

@@ -87,3 +87,13 @@ def demo_definition(directory: Path, port: int, *, selectors: bool = True) -> Pa
     path = directory / ("demo.toml" if selectors else "demo-generic.toml")
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def max_in_flight(requests: list[dict[str, Any]]) -> int:
+    """The most requests a server's log shows in flight at once."""
+    events = sorted([(r["start"], 1) for r in requests] + [(r["end"], -1) for r in requests])
+    current = peak = 0
+    for _, change in events:
+        current += change
+        peak = max(peak, current)
+    return peak

@@ -11,41 +11,10 @@ import pytest
 from sqlite_utils import Database
 
 from archive import SCHEMA_VERSION, Archive, SchemaError, content_hash, schema
+from tests.archive_rows import COUNTS, T0, article
 
-T0 = "2024-03-01T10:00:00+00:00"
 T1 = "2024-03-02T10:00:00+00:00"
 T2 = "2024-03-03T10:00:00+00:00"
-
-COUNTS = {
-    "pages": 12,
-    "articles_new": 3,
-    "articles_updated": 1,
-    "articles_unchanged": 2,
-    "rejected": 4,
-    "errors": 0,
-}
-
-
-def article(n: int = 1, **overrides: Any) -> dict[str, Any]:
-    fields = {
-        "url": f"https://news.example/politics/{n}",
-        "site": "example",
-        "section": "politics",
-        "title": f"Headline {n}",
-        "authors": ["Anna Müller", "Əli Həsənov"],
-        "published_at": "2017-09-13T10:15:00+00:00",
-        "published_raw": "13 Sep 2017, 14:15",
-        "published_year_source": "date",
-        "modified_at": None,
-        "modified_raw": None,
-        "language": "en",
-        "summary": "A summary.",
-        "body": f"Body of article {n}.",
-        "tags": ["election"],
-        "image_url": None,
-        "seen_at": T0,
-    }
-    return fields | overrides
 
 
 def rows(path: Path, sql: str = "select * from articles order by url") -> list[dict[str, Any]]:

@@ -2,21 +2,15 @@
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from archive import Archive
 from archive.cli import cli
-
-COUNTS = {
-    "pages": 12,
-    "articles_new": 3,
-    "articles_updated": 1,
-    "articles_unchanged": 2,
-    "rejected": 4,
-    "errors": 0,
-}
+from tests.archive_rows import COUNTS
+from tests.archive_rows import article as archive_row
 
 SECTIONS_TABLE = """\
 site     section   articles  undated  earliest                   latest
@@ -27,25 +21,8 @@ example  politics         2        0  2017-09-13T10:15:00+00:00  2018-01-02T00:0
 """
 
 
-def article(url: str, section: str | None, published_at: str | None) -> dict[str, object]:
-    return {
-        "url": url,
-        "site": "example",
-        "section": section,
-        "title": "Headline",
-        "authors": [],
-        "published_at": published_at,
-        "published_raw": None,
-        "published_year_source": None,
-        "modified_at": None,
-        "modified_raw": None,
-        "language": "en",
-        "summary": None,
-        "body": "Body.",
-        "tags": [],
-        "image_url": None,
-        "seen_at": "2024-03-01T10:00:00+00:00",
-    }
+def article(url: str, section: str | None, published_at: str | None) -> dict[str, Any]:
+    return archive_row(url=url, section=section, published_at=published_at)
 
 
 @pytest.fixture

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.crawling import DEMO_ARTICLES, Crawl, Server, crawl, demo_definition, start_server
+from tests.crawling import (
+    DEMO_ARTICLES,
+    Crawl,
+    Server,
+    crawl,
+    demo_definition,
+    max_in_flight,
+    start_server,
+)
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "azeridaily-politics-31986.txt"
 HASANOV_PATH = "/politics/31986"
@@ -220,15 +228,6 @@ def test_politeness_is_enforced_at_the_server(
     requests = server.requests()
     assert len(requests) > DEMO_ARTICLES
     assert max_in_flight(requests) <= 2
-
-
-def max_in_flight(requests: list[dict[str, Any]]) -> int:
-    events = sorted([(r["start"], 1) for r in requests] + [(r["end"], -1) for r in requests])
-    current = peak = 0
-    for _, change in events:
-        current += change
-        peak = max(peak, current)
-    return peak
 
 
 def test_stale_selector_warns_and_falls_back(

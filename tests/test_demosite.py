@@ -22,6 +22,7 @@ from parsel import Selector
 
 from demosite.__main__ import main
 from demosite.generate import SECTIONS, generate_site
+from tests.crawling import max_in_flight
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2025, 6, 1, 12, 0, 30, tzinfo=UTC)
@@ -265,15 +266,6 @@ def fetch(url: str) -> tuple[str, str]:
         return response.headers["Content-Type"], response.read().decode("utf-8")
 
 
-def most_in_flight(requests: list[dict[str, Any]]) -> int:
-    events = sorted([(r["start"], 1) for r in requests] + [(r["end"], -1) for r in requests])
-    in_flight = most = 0
-    for _, change in events:
-        in_flight += change
-        most = max(most, in_flight)
-    return most
-
-
 def test_server_serves_pages_on_localhost(site: tuple[Path, Manifest], tmp_path: Path) -> None:
     root, _ = site
     log = tmp_path / "requests.jsonl"
@@ -310,4 +302,4 @@ def test_server_delay_does_not_serialise_requests(
     logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert sorted(r["path"] for r in logged) == sorted(paths)
     assert all(r["end"] - r["start"] >= 0.5 for r in logged)
-    assert most_in_flight(logged) == len(paths)  # a blocking delay would keep this at 1
+    assert max_in_flight(logged) == len(paths)  # a blocking delay would keep this at 1

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from parsel import Selector
 
 from crawler.extract import extract_article, language_code
-from crawler.extract.text import clean_paragraphs
+from crawler.extract.text import clean_paragraphs, main_blocks
 from crawler.sitedef import SiteDefinition
 
 FETCHED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -144,6 +144,45 @@ def test_generic_layer_without_metadata() -> None:
     assert article.body[0] == PROSE
     assert all("Other story" not in p for p in article.body)
     assert article.sources["body"] == "generic"
+
+
+def _story(count: int) -> list[str]:
+    return [f"Paragraph {i} of the story. {PROSE}" for i in range(count)]
+
+
+def test_a_hidden_copy_of_the_story_is_not_read() -> None:
+    # Some pages carry a second, hidden copy of the story for machines (microdata): a
+    # reader never sees it twice, nor the metadata values beside it.
+    paragraphs = _story(4)
+    visible = "".join(f"<p>{p}</p>" for p in paragraphs)
+    hidden = (
+        "<div style='display: none'><div itemprop='articleBody'>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div><span>2026-11-25T08:57:40+01:00</span><span>ExamplePublisher</span></div>"
+    )
+    article = extract(
+        page("<title>Budget</title>", f"<h1>Budget</h1><article>{visible}</article>{hidden}")
+    )
+    assert article.body == paragraphs
+
+
+def test_the_chunks_of_a_story_are_one_main_block() -> None:
+    # Advertising between containers of the same markup: the story goes on after it,
+    # and when trafilatura reads only the first chunk, the fallback reads them all.
+    chunk = (
+        "<div><div class='grid'><div class='body rich'><p>{0}</p><p>{0}</p></div>"
+        "<div class='aside'></div></div></div><div class='ad'>Advertisement</div>"
+    )
+    html = "".join(chunk.format(f"Chunk {i}. {PROSE}") for i in range(3))
+    root = Selector(text=f"<html><body><main>{html}</main><footer><p>{PROSE}</p></footer>").root
+    blocks = main_blocks(root)
+    assert [b.xpath("string(p[1])") for b in blocks] == [f"Chunk {i}. {PROSE}" for i in range(3)]
+
+
+def test_a_lone_main_block_has_no_chunks() -> None:
+    html = f"<div class='body'><p>{PROSE}</p><p>{PROSE}</p></div><div class='body'>Menu</div>"
+    root = Selector(text=f"<html><body><main>{html}</main>").root
+    assert [b.get("class") for b in main_blocks(root)] == ["body"]
 
 
 def test_selectors_win_and_unmatched_ones_fall_back() -> None:

@@ -21,7 +21,7 @@ from crawler.extract.text import (
     block_texts,
     drop_labels,
     element_text,
-    main_block,
+    main_blocks,
     remove_boilerplate,
 )
 
@@ -156,11 +156,9 @@ def body(page: Selector, url: str) -> list[str]:
     extracted = _trafilatura_lines(tree, url)
     # trafilatura sometimes misses the block that plainly holds the text (a page of
     # product deals gave just its <title>); then that block's own paragraphs are better.
-    block = main_block(tree)
-    if block is not None:
-        own = [text for text, _ in block_texts(block)]
-        if sum(map(len, extracted)) < MISSED_SHARE * sum(map(len, own)):
-            extracted = own
+    own = [text for block in main_blocks(tree) for text, _ in block_texts(block)]
+    if sum(map(len, extracted)) < MISSED_SHARE * sum(map(len, own)):
+        extracted = own
     return drop_labels(extracted)
 
 

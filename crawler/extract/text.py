@@ -55,10 +55,13 @@ BLOCK_TAGS = frozenset(
 )  # fmt: skip
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 LINK_DENSE = 0.6
+#: How far above the main block the markup of its chunks may repeat.
+CHUNK_LEVELS = 3
 PROSE_CHARS = 40
 SHORT_PARAGRAPH = 160
 #: The share of the running text a block must hold for the spine to go down into it.
 SPINE_SHARE = 0.5
+_HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
 
@@ -83,9 +86,13 @@ def element_text(element: HtmlElement) -> str:
 def remove_boilerplate(root: HtmlElement) -> None:
     """Remove widgets from `root` in place; `root` itself always stays.
 
-    Two passes over the tree: widgets by markup, then what is left that is mostly links.
-    Text lengths are counted once per pass, bottom up, so a big page costs linear time.
+    Three passes over the tree: what readers never see (a hidden copy of the story for
+    machines must not count as where the story is), widgets by markup, then what is
+    left that is mostly links. Text lengths are counted once per pass, bottom up, so a
+    big page costs linear time.
     """
+    for element in _outermost(root, _is_hidden):
+        _remove(element)
     lengths = _TextLengths(root)
     total = lengths.text[root] or 1
     spine = _prose_spine(root)
@@ -96,10 +103,41 @@ def remove_boilerplate(root: HtmlElement) -> None:
         _remove(element)
 
 
-def main_block(root: HtmlElement) -> HtmlElement | None:
-    """The block with the most running text of its own and of its paragraphs."""
+def main_blocks(root: HtmlElement) -> list[HtmlElement]:
+    """The block with the most running text of its own and of its paragraphs, and the
+    other chunks of the same story.
+
+    Pages cut a long story into chunks with advertising between them, each in a
+    container like the first's; reading only the first loses the rest. The chunks are
+    blocks with the main block's tag and class under siblings that repeat the markup of
+    one of its near ancestors, and that hold running text.
+    """
     cores = _text_cores(root)
-    return cores[0] if len(cores) > 1 else None
+    if len(cores) < 2:
+        return []
+    block = cores[0]
+    if not block.get("class"):
+        return [block]
+    node = block
+    for _ in range(CHUNK_LEVELS):
+        parent = node.getparent()
+        if parent is None:
+            break
+        chunks = [
+            chunk
+            for sibling in parent
+            if sibling.tag == node.tag and sibling.get("class") == node.get("class")
+            for chunk in sibling.iter(block.tag)
+            if chunk.get("class") == block.get("class") and _holds_prose(chunk)
+        ]
+        if len(chunks) > 1:
+            return chunks
+        node = parent
+    return [block]
+
+
+def _holds_prose(element: HtmlElement) -> bool:
+    return any(_own_text(p) >= PROSE_CHARS for p in element.iter("p"))
 
 
 def _prose_spine(root: HtmlElement) -> set[HtmlElement]:
@@ -260,8 +298,6 @@ def _is_widget(element: HtmlElement, total: int, lengths: _TextLengths) -> bool:
         return True
     if element.get("role") in ("navigation", "complementary", "banner", "contentinfo"):
         return True
-    if element.get("aria-hidden") == "true" or element.get("hidden") is not None:
-        return True
     words = _markup_words(element)
     if not words & BOILERPLATE_WORDS:
         return False
@@ -270,6 +306,14 @@ def _is_widget(element: HtmlElement, total: int, lengths: _TextLengths) -> bool:
     return lengths.text[element] < total / 2 or not any(
         lengths.text[p] >= PROSE_CHARS for p in element.iter("p", "blockquote", "li")
     )
+
+
+def _is_hidden(element: HtmlElement) -> bool:
+    """Hidden from readers by its attributes or its inline style: copies of the text for
+    machines (microdata), templates and collapsed widgets."""
+    if element.get("aria-hidden") == "true" or element.get("hidden") is not None:
+        return True
+    return bool(_HIDDEN_STYLE.search(element.get("style", "")))
 
 
 def _markup_words(element: HtmlElement) -> set[str]:

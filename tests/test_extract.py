@@ -282,3 +282,19 @@ def test_language_is_detected_when_the_page_declares_none() -> None:
     assert (article.language, article.sources["language"]) == ("az", "generic")
     declared = extract(page(body=f"<h1>T</h1><p>{text}</p>", lang="az-Latn"), site)
     assert (declared.language, declared.sources["language"]) == ("az", "metadata")
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("Budget &quot;approved&quot;", 'Budget "approved"'),
+        ("Budget &amp;quot;approved&amp;quot;", 'Budget "approved"'),
+        ("Q&amp;A", "Q&A"),
+        ("Fish & chips", "Fish & chips"),
+        ("https://example.com/?a=1&region=eu", "https://example.com/?a=1&region=eu"),
+    ],
+)
+def test_metadata_escaped_too_often_is_decoded(raw: str, text: str) -> None:
+    data = json.dumps({"@type": "NewsArticle", "headline": raw})
+    article = extract(page(f'<script type="application/ld+json">{data}</script>'))
+    assert article.title == text

@@ -34,13 +34,21 @@ _META_DATES_MODIFIED = (
 )  # fmt: skip
 _META_AUTHORS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
+#: How many times over a CMS may have escaped a metadata value.
+MAX_ESCAPES = 2
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 def unescape(text: str) -> str:
-    """Decode entities that CMSs escaped twice (`&amp;amp;`) in metadata; only complete
-    ones, with their semicolon, so that `&region=` in a URL stays as it is."""
-    return _ENTITY.sub(lambda match: html.unescape(match[0]), text)
+    """Decode entities that CMSs escaped once or twice too often (`&amp;quot;`) in
+    metadata; only complete ones, with their semicolon, so that `&region=` in a URL
+    stays as it is."""
+    for _ in range(MAX_ESCAPES):
+        decoded = _ENTITY.sub(lambda match: html.unescape(match[0]), text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 class Metadata:

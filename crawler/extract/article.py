@@ -20,6 +20,7 @@ from crawler import dates
 from crawler.extract import generic
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata
+from crawler.extract.names import people, site_names, without_site_name
 from crawler.extract.selectors import select
 from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url
@@ -104,8 +105,10 @@ def extract_article(
     def first(values: list[str]) -> str | None:
         return values[0] if values else None
 
-    article.title = first(
-        pick("title", ("metadata", meta.title), ("generic", lambda: generic.title(page)))
+    publication = site_names(meta, url)
+    article.title = without_site_name(
+        first(pick("title", ("metadata", meta.title), ("generic", lambda: generic.title(page)))),
+        publication,
     )
     article.published_raw = first(
         pick(
@@ -126,8 +129,9 @@ def extract_article(
             ),
         )
     )
-    article.authors = pick(
-        "authors", ("metadata", meta.authors), ("generic", lambda: generic.authors(page))
+    article.authors = people(
+        pick("authors", ("metadata", meta.authors), ("generic", lambda: generic.authors(page))),
+        publication,
     )
     article.section = first(
         pick(

@@ -92,6 +92,15 @@ class Metadata:
                 return names
         return []
 
+    def publisher_names(self) -> list[str]:
+        """The publication's names in JSON-LD: the article's publisher, and the
+        Organization or WebSite objects of the page."""
+        names = _names(self.jsonld.get("publisher"), self.jsonld_ids)
+        for obj in self.jsonld_ids.values():
+            if _types(obj) & {"Organization", "NewsMediaOrganization", "WebSite"}:
+                names.extend(_names(obj, {}))
+        return names
+
     def section(self) -> str | None:
         return _text(self.jsonld.get("articleSection")) or self.first("article:section")
 

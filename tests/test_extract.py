@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from parsel import Selector
 
 from crawler.extract import extract_article, language_code
-from crawler.extract.text import clean_paragraphs, main_blocks
+from crawler.extract.text import clean_paragraphs, drop_labels, main_blocks
 from crawler.sitedef import SiteDefinition
 
 FETCHED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -298,3 +298,21 @@ def test_metadata_escaped_too_often_is_decoded(raw: str, text: str) -> None:
     data = json.dumps({"@type": "NewsArticle", "headline": raw})
     article = extract(page(f'<script type="application/ld+json">{data}</script>'))
     assert article.title == text
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "expected"),
+    [
+        ([PROSE, PROSE, "More from The Daily", "Other headline", "Its teaser."], [PROSE, PROSE]),
+        ([PROSE, "Related stories:", "Other headline"], [PROSE]),
+        ([PROSE, "Digər xəbərlər", "Başqa xəbər"], [PROSE]),
+        # Before the middle of the text it is the article's own words.
+        (["More from the council meeting", PROSE], ["More from the council meeting", PROSE]),
+        # A sentence that starts like a label is text.
+        ([PROSE, "More from the archive was released on Monday, the ministry said."],
+         [PROSE, "More from the archive was released on Monday, the ministry said."]),
+        ([PROSE, "Share", PROSE], [PROSE, PROSE]),
+    ],
+)  # fmt: skip
+def test_labels_and_the_stories_after_them_go(paragraphs: list[str], expected: list[str]) -> None:
+    assert drop_labels(paragraphs) == expected

@@ -46,6 +46,14 @@ BOILERPLATE_LINES = frozenset(
         "son dakika", "ilgili haberler", "paylaş:", "останні новини", "читайте також",
     }
 )  # fmt: skip
+#: A short line that opens a list of other stories.
+_MORE_STORIES = re.compile(
+    r"^(?:more (?:from|on|in|stories|news)|related (?:stories|articles|news|coverage|content)"
+    r"|you (?:may|might) also like|recommended (?:for you|stories|reading)|read next"
+    r"|other news|ещё по теме|еще по теме|другие новости|digər xəbərlər|oxşar xəbərlər"
+    r"|ilgili haberler|diğer haberler)\b[^.!?]{0,50}$",
+    re.IGNORECASE,
+)
 BLOCK_TAGS = frozenset(
     {
         "p", "div", "section", "article", "main", "blockquote", "pre", "ul", "ol", "li",
@@ -275,7 +283,15 @@ def block_texts(root: HtmlElement) -> list[tuple[str, bool]]:
 
 
 def drop_labels(paragraphs: list[str]) -> list[str]:
-    """Drop lines that only label a widget ("Latest news", "Share")."""
+    """Drop lines that only label a widget ("Latest news", "Share"), and the list of
+    other stories that a "More from …" line opens after the article's text."""
+    total = sum(map(len, paragraphs))
+    read = 0
+    for index, paragraph in enumerate(paragraphs):
+        if read >= total / 2 and _MORE_STORIES.match(paragraph):
+            paragraphs = paragraphs[:index]
+            break
+        read += len(paragraph)
     return [p for p in paragraphs if not _is_label(p)]
 
 

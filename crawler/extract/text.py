@@ -69,6 +69,7 @@ PROSE_CHARS = 40
 SHORT_PARAGRAPH = 160
 #: The share of the running text a block must hold for the spine to go down into it.
 SPINE_SHARE = 0.5
+_HIDDEN_CANDIDATES = ".//*[@hidden or @aria-hidden or contains(@style, ':')]"
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
@@ -99,8 +100,11 @@ def remove_boilerplate(root: HtmlElement) -> None:
     left that is mostly links. Text lengths are counted once per pass, bottom up, so a
     big page costs linear time.
     """
-    for element in _outermost(root, _is_hidden):
-        _remove(element)
+    # Candidates by XPath (in C), then the exact test; removing an outer one first
+    # detaches the inner ones, which are then skipped.
+    for element in root.xpath(_HIDDEN_CANDIDATES):
+        if _is_hidden(element) and not any(map(_is_hidden, element.iterancestors())):
+            _remove(element)
     lengths = _TextLengths(root)
     total = lengths.text[root] or 1
     spine = _prose_spine(root)

@@ -40,7 +40,7 @@ from crawler.extract import page_dates
 from crawler.extract.article import generic_dates
 from crawler.sitedef import SiteDefinition
 
-LABELS = {"eval_default.json": "pages-bbaw.tar.xz", "eval_mediacloud_2020.json": None}
+LABELS = ("eval_default.json", "eval_mediacloud_2020.json")
 ARCHIVES = ("pages-bbaw.tar.xz", "pages-mediacloud2020.tar.xz")
 #: The README's table: htmldate 1.10.0 and the others on the same 1,000 reviewed labels.
 PUBLISHED = {
@@ -150,7 +150,10 @@ def htmldate(extensive: bool) -> Callable[[Page], Answer]:
 
 
 def timed(
-    methods: dict[str, Callable[[Page], Answer]], pages: Sequence[Page], repeat: int
+    methods: dict[str, Callable[[Page], Answer]],
+    pages: Sequence[Page],
+    repeat: int,
+    untimed: Collection[str] = (),
 ) -> dict[str, tuple[dict[str, Answer], list[float]]]:
     """Each method's answers and the seconds of each of its runs.
 
@@ -163,6 +166,8 @@ def timed(
     seconds: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(repeat):
         for name, method in methods.items():
+            if name in untimed:
+                continue
             dates.clear_caches()
             reset_caches()
             start = time.perf_counter()
@@ -170,6 +175,23 @@ def timed(
                 method(page)
             seconds[name].append(time.perf_counter() - start)
     return {name: (answers[name], seconds[name]) for name in methods}
+
+
+def parsed_seconds(pages: Sequence[Page], reference: datetime, repeat: int) -> list[float]:
+    """Seconds of the date layer alone on pages already parsed: what it adds to a crawl,
+    which parses every page once for all its fields."""
+    runs = []
+    for _ in range(repeat):
+        dates.clear_caches()
+        reset_caches()
+        total = 0.0
+        for page in pages:
+            selector = HtmlResponse(page.url, body=page.body).selector
+            start = time.perf_counter()
+            generic_dates(selector, page.url, bench_site(page.url), reference)
+            total += time.perf_counter() - start
+        runs.append(total)
+    return runs
 
 
 def row(name: str, figures: Sequence[float], rate: str = "") -> str:
@@ -205,11 +227,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.no_htmldate:
         methods["htmldate extensive (this run)"] = htmldate(extensive=True)
         methods["htmldate fast (this run)"] = htmldate(extensive=False)
+    ablation = []
     if args.ablation:
         for source in page_dates.SOURCES[1:]:
-            methods[f"ours without {source}"] = ours([s for s in sources if s != source], reference)
+            ablation.append(f"ours without {source}")
+            methods[ablation[-1]] = ours([s for s in sources if s != source], reference)
 
-    results = timed(methods, pages, args.repeat)
+    results = timed(methods, pages, args.repeat, untimed=ablation)
     first = next(iter(methods))
     if args.predictions:
         args.predictions.write_text(json.dumps(results[first][0], indent=1, sort_keys=True))
@@ -221,26 +245,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"{reference.isoformat(timespec='minutes')}; columns P R acc F1"
     )
     for split, subset in (("dev", dev), ("held back", held), ("all", pages)):
-        if not subset:
+        if not subset or (split == "all" and not held):
             continue
         print(f"\n{split} ({len(subset)} URLs)")
         for name, (answers, seconds) in results.items():
             figures = score(subset, answers)
             rate = ""
-            if split == "all" or args.only == "dev":
-                median = statistics.median(seconds)
-                rate = f"{len(pages) / median:6.1f} pages/s"
+            if split == "all" and seconds:
+                rate = f"{len(pages) / statistics.median(seconds):6.1f} pages/s"
             print(
                 row(name, (figures.precision, figures.recall, figures.accuracy, figures.f1), rate)
             )
+    if not held:
+        for name, (_, seconds) in results.items():
+            if seconds:
+                print(f"{name}: {len(pages) / statistics.median(seconds):6.1f} pages/s")
     if args.only == "all":
         print("\npublished (README, 1000 URLs)")
         for name, figures in PUBLISHED.items():
             print(row(name, figures))
     base = statistics.median(results[first][1])
+    print(f"\nspeed, median of {args.repeat} runs, caches cleared before each:")
     for name, (_, seconds) in results.items():
         if name.startswith("htmldate"):
-            print(f"speed of ours / {name}: {statistics.median(seconds) / base:.2f}x")
+            print(f"  ours / {name}: {statistics.median(seconds) / base:.2f}x")
+    if not args.no_htmldate:
+        extensive = statistics.median(results["htmldate extensive (this run)"][1])
+        layer = statistics.median(parsed_seconds(pages, reference, args.repeat))
+        print(
+            f"  the date layer alone on parsed pages: {len(pages) / layer:.1f} pages/s, "
+            f"{extensive / layer:.2f}x htmldate extensive from bytes"
+        )
     counts = Counter(origins.values()).most_common()
     print("where our dates came from:", ", ".join(f"{source} {n}" for source, n in counts))
 

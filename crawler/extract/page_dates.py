@@ -28,6 +28,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from htmldate import find_date
+from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -82,6 +83,8 @@ FOREIGN_BLOCK = re.compile(
     r"footer|more-?news|also|trending|most-?read|other|similar|discuss|forum",
     re.I,
 )
+#: Elements that may be date elements: libxml2 skips the bare ones before Python looks.
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
 _FOREIGN_TAGS = frozenset({"aside", "footer", "nav"})
 #: Words of an element or its label that mark a modification date.
 MODIFIED_WORDS = re.compile(
@@ -283,7 +286,7 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
                 yield value
     if kind == "modified":
         return
-    for root in page.root.xpath("//time[@pubdate] | //article//time | //main//time"):
+    for root in page.root.xpath("//time[@pubdate or ancestor::article or ancestor::main]"):
         if not _in_foreign_block(root) and not MODIFIED_WORDS.search(_context_words(root)):
             value = root.get("datetime")
             if value:
@@ -302,7 +305,7 @@ def text_dates(page: Selector) -> list[tuple[str, bool]]:
     for ring in _neighbourhoods(main):
         texts = []
         for root in ring:
-            for element in root.iter():
+            for element in _MARKED(root):
                 if not is_date_element(element):
                     continue
                 text = element_text(element)
@@ -377,13 +380,13 @@ def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:
     for _ in range(ANCESTOR_LEVELS):
         if node is None or node.tag in ("body", "html"):
             break
-        yield [node] if top is element else [c for c in node if c is not top]
+        yield [node] if top is element else [c for c in node.iterchildren("*") if c is not top]
         top, node = node, node.getparent()
     else:
         return
     yield [
-        *islice(top.itersiblings(preceding=True), SIBLING_WINDOW),
-        *islice(top.itersiblings(), SIBLING_WINDOW),
+        *islice(top.itersiblings("*", preceding=True), SIBLING_WINDOW),
+        *islice(top.itersiblings("*"), SIBLING_WINDOW),
     ]
 
 

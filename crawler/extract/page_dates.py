@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
@@ -39,9 +39,11 @@ from crawler.extract.text import element_text
 
 Kind = Literal["published", "modified"]
 #: Where a date was found, surest first; the site's own `selector` is surer than any.
-SOURCES = ("selector", "meta", "jsonld", "time", "text", "url", "htmldate")
-#: Sources of machine-written dates, whose year a year-less selected date may take.
-MACHINE_SOURCES = frozenset({"jsonld", "meta", "time"})
+SOURCES = ("selector", "meta", "jsonld", "time", "url", "text", "htmldate")
+#: Sources of machine-written dates, surest first; a year-less selected date may take
+#: the year of one.
+MACHINE_ORDER = ("meta", "jsonld", "time")
+MACHINE_SOURCES = frozenset(MACHINE_ORDER)
 #: No news page is older than the web's news sites; earlier "dates" are founding years,
 #: birth dates and copyright lines.
 FLOOR = datetime(1995, 1, 1, tzinfo=UTC)
@@ -177,7 +179,8 @@ def find_dates(
     texts = cache(lambda: text_dates(page))
     unreadable: list[tuple[str, str]] = []
     published = _published(page, url, context, meta, sources, texts, unreadable)
-    modified = _first(_candidates(page, meta, "modified", sources, texts), context)
+    order = (*MACHINE_ORDER, "text")
+    modified = _first(_candidates(page, meta, "modified", order, sources, texts), context)
     if published and modified and modified.value < published.value:
         modified = None  # a "modification" before the publication is some other date
     return PageDates(published, modified, None if published or not unreadable else unreadable[0])
@@ -197,32 +200,31 @@ def _published(
 
     A URL's date is fixed when the article is first filed, in the site's own day, while
     metadata dates are often reset by CMS migrations and republishing, or written in UTC,
-    which can be the next or previous day: the URL's day decides, and a candidate on that
-    day (at some real-world offset) keeps its time of day.
+    which can be the next or previous day: the URL's day decides, and a machine date on
+    that day (at some real-world offset) keeps its time of day. The text next to the
+    headline comes before htmldate, which takes an "Updated" line or a "latest news"
+    list in the article's block for the date (bench/README.md weighs the two).
     """
     in_url = context.read(url_date(url), "url") if "url" in sources else None
-    deferred: list[tuple[str, str]] = []
-    for source, raw in _candidates(page, meta, "published", sources, texts):
-        if source == "text" and in_url is not None:
-            break  # the URL's day is surer than any text; only its time of day is missing
-        if source == "text" and not _DAY.search(raw):
-            deferred.append((source, raw))  # a clock time or "2 hours ago" at best
-            continue
+    for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
         if found is None:
-            if source in MACHINE_SOURCES:
-                unreadable.append((source, raw))
-            continue
-        if found.relative:
-            deferred.append((source, raw))
+            unreadable.append((source, raw))
+        elif found.relative:
+            continue  # "2 hours ago" in machine data: no surer than text
         elif in_url is None:
             return found
         elif _falls_on(found.value, in_url.day):
             return replace(found, day=in_url.day)
     if in_url is not None:
         return in_url
-    found = _htmldate(page, url, context) if "htmldate" in sources else None
-    return found or _first(iter(deferred), context, relative=True)
+    texts_found = list(_candidates(page, meta, "published", ("text",), sources, texts))
+    # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
+    return (
+        _first(iter([t for t in texts_found if _DAY.search(t[1])]), context)
+        or (_htmldate(page, url, context) if "htmldate" in sources else None)
+        or _first(iter(texts_found), context, relative=True)
+    )
 
 
 def _falls_on(value: datetime, day: date) -> bool:
@@ -246,20 +248,21 @@ def _candidates(
     page: Selector,
     meta: Metadata,
     kind: Kind,
+    order: Sequence[str],
     sources: Collection[str],
     texts: Callable[[], list[tuple[str, bool]]],
 ) -> Iterator[tuple[str, str]]:
-    """(source, raw string) pairs, surest first; read lazily, so the cheap sure ones
-    usually end the search."""
+    """(source, raw string) pairs from the ``order`` sources that are in ``sources``;
+    read lazily, so the cheap sure ones usually end the search."""
     found = {
         "meta": lambda: (v for name in META_NAMES[kind] for v in meta.meta.get(name, ())),
         "jsonld": lambda: jsonld_dates(meta, kind),
         "time": lambda: time_dates(page, kind),
         "text": lambda: (t for t, modified in texts() if modified == (kind == "modified")),
     }
-    for source, values in found.items():
+    for source in order:
         if source in sources:
-            for value in values():
+            for value in found[source]():
                 yield source, value
 
 

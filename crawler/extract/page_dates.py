@@ -5,9 +5,10 @@ Every place a page states a date is a candidate: JSON-LD (`datePublished`, `date
 Parse.ly, Sailthru and CMSs, `<time>` and `itemprop` elements, the text next to the
 headline and the byline, and the URL path. Sources are tried from the most to the least
 reliable (the order of `SOURCES` below, measured on htmldate's 1,000-page evaluation; see
-bench/README.md), and within a source, publication names before creation names. A
-candidate is taken only when the dates module reads it and it is plausible: not after the
-crawl's reference time, not before `FLOOR`. Comment threads, related-article and "latest
+bench/README.md), and within a source, publication names before creation names; a full
+date in the URL decides the day over machine dates on another day. A candidate is taken
+only when the dates module reads it and it is plausible: not after the crawl's reference
+time, not before `FLOOR`. Comment threads, related-article and "latest
 news" blocks, sidebars and footers are never searched, so their newer dates are not taken
 for the article's. When none of those is found, htmldate's heuristics (already installed
 with trafilatura) search the rest of the page, which finds the dates of pages no markup
@@ -85,8 +86,6 @@ FOREIGN_BLOCK = re.compile(
     r"footer|more-?news|also|trending|most-?read|other|similar|discuss|forum",
     re.I,
 )
-#: Elements that may be date elements: libxml2 skips the bare ones before Python looks.
-_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
 _FOREIGN_TAGS = frozenset({"aside", "footer", "nav"})
 #: Words of an element or its label that mark a modification date.
 MODIFIED_WORDS = re.compile(
@@ -98,6 +97,8 @@ MODIFIED_WORDS = re.compile(
 #: "dateline", "timestamp", "post-meta", ...).
 DATE_MARKUP = ("date", "time", "publish", "posted", "meta", "created")
 DATE_WORDS = re.compile("|".join(DATE_MARKUP), re.I)
+#: Elements that may be date elements: libxml2 skips the bare ones before Python looks.
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
 ANCESTOR_LEVELS = 4
 SIBLING_WINDOW = 4
 _URL_DATE = re.compile(
@@ -110,8 +111,6 @@ _DAY = re.compile(
     r"(?:19|20)\d\d|\d{1,2}\s*[./-]\s*\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\.?\s+\d{1,2}\b"
 )
 _OFFSET = re.compile(r"Z$|([+-])(\d{2}):?(\d{2})$")
-
-
 #: The offsets of real time zones: a UTC instant falls on the local day D somewhere iff it
 #: lies between D 00:00 at UTC+14 and D 24:00 at UTC-12.
 _EARLIEST_OFFSET = timedelta(hours=14)

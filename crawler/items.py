@@ -52,6 +52,10 @@ class Article:
     published_at: str | None = None
     published_raw: str | None = None
     published_hint: str | None = None
+    #: Where the publication date was found: "selector" (the site's own), or the generic
+    #: layer's "meta", "jsonld", "time", "text", "url" or "htmldate" (see
+    #: crawler/extract/page_dates.py), so that sure dates can be told from guesses.
+    published_source: str | None = None
     modified_at: str | None = None
     modified_raw: str | None = None
     language: str | None = None

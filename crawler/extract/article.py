@@ -8,7 +8,7 @@ loader and pipelines clean and normalise them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler import dates
-from crawler.extract import generic
+from crawler.extract import generic, page_dates
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata
 from crawler.extract.names import people, site_names, without_site_name
@@ -55,7 +55,8 @@ class ExtractedArticle:
     tags: list[str] = field(default_factory=list)
     image_url: str | None = None
     language: str | None = None
-    #: Which layer gave each field: "selector", "metadata", "generic" or "listing".
+    #: Which layer gave each field: "selector", "metadata", "generic" or "listing"; for
+    #: the dates, the generic layer's own source (see page_dates.SOURCES).
     sources: dict[str, str] = field(default_factory=dict)
     #: Fields whose site selector matched nothing on this page (a sign of a redesign).
     unmatched_selectors: list[str] = field(default_factory=list)
@@ -73,12 +74,12 @@ def extract_article(
     meta = Metadata(page)
     declared = language_code(meta.language())
     language_declared = declared is not None
-    language = declared or (site.languages[0] if len(site.languages) == 1 else None)
+    language = _site_language(site, declared)
     base_url = urljoin(url, page.css("base::attr(href)").get("").strip())
     article = ExtractedArticle(
         url=_article_url(meta.canonical(), base_url, url, site), language=language
     )
-    date_languages = site.languages or dates.known_languages((language,) if language else ())
+    date_languages = _date_languages(site, language)
 
     def readable(text: str) -> bool:
         parsed = dates.parse_date(
@@ -110,25 +111,20 @@ def extract_article(
         first(pick("title", ("metadata", meta.title), ("generic", lambda: generic.title(page)))),
         publication,
     )
-    article.published_raw = first(
-        pick(
-            "published",
-            ("metadata", meta.published),
-            ("generic", lambda: generic.date_near_heading(page, readable)),
-        )
-    )
-    if article.sources.get("published") != "metadata":
-        article.published_hint = meta.published()
-    article.modified_raw = first(
-        pick(
-            "modified",
-            ("metadata", meta.modified),
-            (
-                "generic",
-                lambda: generic.date_near_heading(page, readable, generic.MODIFIED_WORDS),
-            ),
-        )
-    )
+    found = cache(lambda: generic_dates(page, url, site, fetched_at, meta))
+    for name in ("published", "modified"):
+        raw = first(pick(name, ("generic", lambda n=name: _raw(getattr(found(), n)))))
+        setattr(article, f"{name}_raw", raw)
+        if article.sources.get(name) == "generic":
+            article.sources[name] = getattr(found(), name).source
+    if article.published_raw is None and found().unreadable:
+        # The page declares a date no one can read: kept, so the archive logs why it has none.
+        article.sources["published"], article.published_raw = found().unreadable
+    if article.sources.get("published") == "selector":
+        # A year-less selected date takes its year from the page's machine date.
+        machine = found().published
+        if machine is not None and machine.source in page_dates.MACHINE_SOURCES:
+            article.published_hint = machine.raw
     article.authors = people(
         pick("authors", ("metadata", meta.authors), ("generic", lambda: generic.authors(page))),
         publication,
@@ -163,6 +159,37 @@ def extract_article(
     elif language_declared:
         article.sources["language"] = "metadata"
     return article
+
+
+def generic_dates(
+    page: Selector,
+    url: str,
+    site: SiteDefinition,
+    fetched_at: datetime,
+    meta: Metadata | None = None,
+    *,
+    sources: Collection[str] = page_dates.SOURCES,
+) -> page_dates.PageDates:
+    """The generic layer of `published` and `modified`: what a site without date selectors
+    gets (bench/page_dates.py measures exactly this)."""
+    meta = meta or Metadata(page)
+    languages = _date_languages(site, _site_language(site, language_code(meta.language())))
+    context = page_dates.Context(languages, site.timezone, fetched_at)
+    return page_dates.find_dates(page, url, context, meta, sources=sources)
+
+
+def _site_language(site: SiteDefinition, declared: str | None) -> str | None:
+    """The page's declared language, else the site's when it has only one."""
+    return declared or (site.languages[0] if len(site.languages) == 1 else None)
+
+
+def _date_languages(site: SiteDefinition, language: str | None) -> tuple[str, ...]:
+    """The languages dates are read in: the site's, else the page's when dateparser knows it."""
+    return site.languages or dates.known_languages((language,) if language else ())
+
+
+def _raw(found: page_dates.PageDate | None) -> str | None:
+    return found.raw if found else None
 
 
 def _complete(declared: list[str], visible: Callable[[], list[str]]) -> list[str]:

@@ -1,6 +1,6 @@
 """Fields read off the visible page when neither selectors nor metadata give them.
 
-The title is the main heading; the date is the date-like element nearest to it; the body
+The title is the main heading; the body
 is the main text block found by trafilatura, the best-measured open-source main-text
 extractor (see issue 4's benchmark), run on a copy of the tree the spider already parsed.
 """
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
-from itertools import islice
 
 import trafilatura
 from lxml import etree
@@ -25,18 +23,11 @@ from crawler.extract.text import (
     remove_boilerplate,
 )
 
-#: Class or id words of elements that hold an article's date.
-DATE_WORDS = re.compile(
-    r"date|time|publish|posted|pubdate|dateline|datetime|meta|timestamp|created", re.I
-)
-MODIFIED_WORDS = re.compile(r"updated|modified|edited", re.I)
 _AUTHOR_PREFIX = re.compile(r"^\s*(by|from|von|par|автор[ы]?:?|müəllif:?|yazar:?|автор:)\s+", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b|\bи\b|\bvə\b|\bve\b)\s*")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
 MAX_DATE_TEXT = 80
 MAX_AUTHOR_TEXT = 120
-ANCESTOR_LEVELS = 4
-SIBLING_WINDOW = 4
 #: Below this share of the main block's own text, trafilatura missed the article.
 MISSED_SHARE = 0.5
 
@@ -57,40 +48,6 @@ def title(page: Selector) -> str | None:
     page_title = page.xpath("//title/text()").get("")
     parts = [p for p in _TITLE_SEPARATORS.split(page_title) if p.strip()]
     return max(parts, key=len).strip() if parts else None
-
-
-def date_near_heading(
-    page: Selector, readable: Callable[[str], bool], words: re.Pattern[str] = DATE_WORDS
-) -> str | None:
-    """The readable date-like text nearest the main heading, in the heading's own block.
-
-    Only the heading's ancestors a few levels up are searched, so dates of "Latest news"
-    lists elsewhere on the page are not taken for the article's date.
-    """
-    main = heading(page)
-    if main is None:
-        return None
-    for elements in _neighbourhoods(main):
-        candidates = [
-            text
-            for element in elements
-            if is_date_element(element, words)
-            and (text := element_text(element))
-            and len(text) <= MAX_DATE_TEXT
-        ]
-        # The shortest text is the most specific element: the date, not its whole meta line.
-        for text in sorted(candidates, key=len):
-            if readable(text):
-                return text
-    return None
-
-
-def is_date_element(element: HtmlElement, words: re.Pattern[str] = DATE_WORDS) -> bool:
-    """A <time>, or an element whose class, id or itemprop says it holds a date."""
-    if not isinstance(element.tag, str):
-        return False
-    markup = f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"
-    return element.tag == "time" or bool(words.search(markup))
 
 
 def authors(page: Selector) -> list[str]:
@@ -174,21 +131,3 @@ def _trafilatura_lines(tree: HtmlElement, url: str) -> list[str]:
         deduplicate=False,
     )
     return [line for line in (text or "").splitlines() if line.strip()]
-
-
-def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:
-    """Ever wider blocks around the heading: its ancestors a few levels up, below <body>;
-    then, when <body> is reached, the blocks next to the heading's own top-level block."""
-    top, node = element, element.getparent()
-    for _ in range(ANCESTOR_LEVELS):
-        if node is None or node.tag in ("body", "html"):
-            break
-        yield list(node.iter())
-        top, node = node, node.getparent()
-    else:
-        return
-    siblings = [
-        *islice(top.itersiblings(preceding=True), SIBLING_WINDOW),
-        *islice(top.itersiblings(), SIBLING_WINDOW),
-    ]
-    yield [e for sibling in siblings for e in sibling.iter()]

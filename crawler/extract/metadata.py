@@ -22,16 +22,6 @@ ARTICLE_TYPES = frozenset(
         "LiveBlogPosting", "Report", "SatiricalArticle", "TechArticle", "ScholarlyArticle",
     }
 )  # fmt: skip
-_META_DATES_PUBLISHED = (
-    "article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
-    "publish-date", "publish_date", "date", "dc.date.issued", "dcterms.issued",
-    "dc.date", "dcterms.created", "parsely-pub-date", "sailthru.date",
-    "cxenseparse:recs:publishtime",
-)  # fmt: skip
-_META_DATES_MODIFIED = (
-    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified",
-    "last-modified", "lastmod",
-)  # fmt: skip
 _META_AUTHORS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator")
 _COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 #: How many times over a CMS may have escaped a metadata value.
@@ -57,9 +47,11 @@ class Metadata:
     def __init__(self, page: Selector) -> None:
         self.page = page
         self.meta = _meta_tags(page)
+        #: The objects of every JSON-LD document of the page, in document order.
+        self.jsonld_documents = _jsonld_documents(page)
         #: The page's article object, and every JSON-LD object by @id (authors are often
         #: references to Person objects elsewhere in the @graph).
-        self.jsonld, self.jsonld_ids = _article_object(page)
+        self.jsonld, self.jsonld_ids = _article_object(self.jsonld_documents)
 
     def first(self, *names: str) -> str | None:
         for name in names:
@@ -70,17 +62,6 @@ class Metadata:
 
     def title(self) -> str | None:
         return _text(self.jsonld.get("headline")) or self.first("og:title", "twitter:title")
-
-    def published(self) -> str | None:
-        return (
-            _text(self.jsonld.get("datePublished"))
-            or _text(self.jsonld.get("dateCreated"))
-            or self.first(*_META_DATES_PUBLISHED)
-            or self._time_element()
-        )
-
-    def modified(self) -> str | None:
-        return _text(self.jsonld.get("dateModified")) or self.first(*_META_DATES_MODIFIED)
 
     def authors(self) -> list[str]:
         names = _names(self.jsonld.get("author"), self.jsonld_ids)
@@ -141,40 +122,42 @@ class Metadata:
     def canonical(self) -> str | None:
         return self.page.css('link[rel~="canonical"]::attr(href)').get() or self.first("og:url")
 
-    def _time_element(self) -> str | None:
-        for css in ("[itemprop=datePublished]", "time[pubdate]", "article time", "main time"):
-            for element in self.page.css(css):
-                value = element.attrib.get("datetime") or element.attrib.get("content")
-                if value:
-                    return value.strip()
-        return None
-
 
 def _meta_tags(page: Selector) -> dict[str, list[str]]:
     """Every <meta> by its lower-cased name, property, itemprop or http-equiv."""
     tags: dict[str, list[str]] = {}
-    for meta in page.xpath("//meta[@content]"):
-        content = meta.attrib["content"].strip()
+    for meta in page.root.xpath("//meta[@content]"):  # lxml's elements: no wrapper each
+        content = meta.get("content").strip()
         key = (
-            meta.attrib.get("property")
-            or meta.attrib.get("name")
-            or meta.attrib.get("itemprop")
-            or meta.attrib.get("http-equiv")
+            meta.get("property")
+            or meta.get("name")
+            or meta.get("itemprop")
+            or meta.get("http-equiv")
         )
         if key and content:
             tags.setdefault(key.strip().lower(), []).append(unescape(content))
     return tags
 
 
-def _article_object(page: Selector) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The page's first JSON-LD object of an article type, and its document's objects by @id."""
+def _jsonld_documents(page: Selector) -> list[list[dict[str, Any]]]:
+    """The objects of each JSON-LD document of the page, one list per document."""
+    documents = []
     for script in page.xpath('//script[contains(@type, "ld+json")]/text()').getall():
         try:
             data = json.loads(_COMMENTS.sub("", script), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; the other sources remain
-        index = {o["@id"]: o for o in _objects(data) if isinstance(o.get("@id"), str)}
-        for obj in _objects(data):
+        documents.append(list(_objects(data)))
+    return documents
+
+
+def _article_object(
+    documents: list[list[dict[str, Any]]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The page's first JSON-LD object of an article type, and its document's objects by @id."""
+    for objects in documents:
+        index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+        for obj in objects:
             if _types(obj) & ARTICLE_TYPES:
                 return obj, index
     return {}, {}

@@ -167,6 +167,7 @@ class SiteSpider(Spider):
         loader.add_value("site", self.site.name)
         loader.add_value("seen_at", fetched_at)
         loader.add_value("listing_year", listing_year)
+        loader.add_value("published_source", extracted.sources.get("published"))
         for name in (
             "title",
             "published_raw",

@@ -1,0 +1,433 @@
+"""The publication and modification dates of a page never seen before, and where each was found.
+
+Every place a page states a date is a candidate: JSON-LD (`datePublished`, `dateCreated`,
+`dateModified`, in `@graph` too), the meta tags of OpenGraph, Dublin Core, Highwire,
+Parse.ly, Sailthru and CMSs, `<time>` and `itemprop` elements, the text next to the
+headline and the byline, and the URL path. Sources are tried from the most to the least
+reliable (the order of `SOURCES` below, measured on htmldate's 1,000-page evaluation; see
+bench/README.md), and within a source, publication names before creation names; a full
+date in the URL decides the day over machine dates on another day. A candidate is taken
+only when the dates module reads it and it is plausible: not after the crawl's reference
+time, not before `FLOOR`. Comment threads, related-article and "latest
+news" blocks, sidebars and footers are never searched, so their newer dates are not taken
+for the article's. When none of those is found, htmldate's heuristics (already installed
+with trafilatura) search the rest of the page, which finds the dates of pages no markup
+announces.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as dt_timezone
+from functools import cache
+from itertools import islice
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from htmldate import find_date
+from lxml import etree
+from lxml.html import HtmlElement
+from parsel import Selector
+
+from crawler import dates
+from crawler.extract import generic
+from crawler.extract.metadata import Metadata
+from crawler.extract.text import element_text
+
+Kind = Literal["published", "modified"]
+#: Where a date was found, surest first; the site's own `selector` is surer than any.
+SOURCES = ("selector", "meta", "jsonld", "time", "url", "text", "htmldate")
+#: Sources of machine-written dates, surest first; a year-less selected date may take
+#: the year of one.
+MACHINE_ORDER = ("meta", "jsonld", "time")
+MACHINE_SOURCES = frozenset(MACHINE_ORDER)
+#: No news page is older than the web's news sites; earlier "dates" are founding years,
+#: birth dates and copyright lines.
+FLOOR = datetime(1995, 1, 1, tzinfo=UTC)
+
+#: Meta names (lower-cased name, property, itemprop or http-equiv) by kind, surest first.
+META_NAMES: dict[Kind, tuple[str, ...]] = {
+    "published": (
+        "article:published_time", "og:published_time", "og:article:published_time",
+        "article.published", "datepublished", "date_published", "published_time",
+        "published-date", "publication_date", "publish-date", "publish_date", "publishdate",
+        "pubdate", "og:pubdate", "bt:pubdate", "parsely-pub-date", "sailthru.date",
+        "citation_publication_date", "citation_date", "citation_online_date",
+        "dc.date.issued", "dcterms.issued", "dc.date.published", "dc.date.created",
+        "dcterms.created", "dc.date", "dcterms.date", "date", "datecreated", "created",
+        "cxenseparse:recs:publishtime", "originalpublicationdate", "article_date_original",
+        "displaydate", "release_date", "uploaddate",
+    ),
+    "modified": (
+        "article:modified_time", "og:updated_time", "article:updated_time", "datemodified",
+        "date_modified", "dcterms.modified", "dc.date.modified", "last-modified", "lastmod",
+        "revised",
+    ),
+}  # fmt: skip
+#: JSON-LD keys by kind, surest first.
+JSONLD_KEYS: dict[Kind, tuple[str, ...]] = {
+    "published": ("datePublished", "dateCreated", "uploadDate"),
+    "modified": ("dateModified",),
+}
+#: JSON-LD objects whose dates are not the page's.
+_FOREIGN_TYPES = frozenset({"Comment", "Answer", "Question", "Event", "Offer", "Review"})
+_ITEMPROPS: dict[Kind, tuple[str, ...]] = {
+    "published": ("datePublished", "dateCreated"),
+    "modified": ("dateModified",),
+}
+#: Class or id words of blocks whose dates are someone else's: comments, teasers of
+#: other articles, sidebars, footers.
+FOREIGN_BLOCK = re.compile(
+    r"comment|reply|respon[sd]|related|latest|popular|recommend|teaser|sidebar|widget|"
+    r"footer|more-?news|also|trending|most-?read|other|similar|discuss|forum",
+    re.I,
+)
+_FOREIGN_TAGS = frozenset({"aside", "footer", "nav"})
+#: Words of an element or its label that mark a modification date.
+MODIFIED_WORDS = re.compile(
+    r"updated?|modified|edited|revised|aktualisiert|geändert|обновлено|обновлен|"
+    r"оновлено|yenilən|güncellen|mis à jour|actualizado|aggiornato",
+    re.I,
+)
+#: Words in the class, id or itemprop of elements that hold a date ("pubdate",
+#: "dateline", "timestamp", "post-meta", ...).
+DATE_MARKUP = ("date", "time", "publish", "posted", "meta", "created")
+DATE_WORDS = re.compile("|".join(DATE_MARKUP), re.I)
+#: Elements that may be date elements: libxml2 skips the bare ones before Python looks.
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
+ANCESTOR_LEVELS = 4
+SIBLING_WINDOW = 4
+_URL_DATE = re.compile(
+    r"(?<![\d])((?:19|20)\d{2})([/_.-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"
+)
+_URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
+_DIGIT = re.compile(r"\d")
+#: Text that names a day: a year, a numeric day and month, or a day and a month name.
+_DAY = re.compile(
+    r"(?:19|20)\d\d|\d{1,2}\s*[./-]\s*\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\.?\s+\d{1,2}\b"
+)
+_OFFSET = re.compile(r"Z$|([+-])(\d{2}):?(\d{2})$")
+#: The offsets of real time zones: a UTC instant falls on the local day D somewhere iff it
+#: lies between D 00:00 at UTC+14 and D 24:00 at UTC-12.
+_EARLIEST_OFFSET = timedelta(hours=14)
+_LATEST_OFFSET = timedelta(hours=12)
+
+
+@dataclass(frozen=True, slots=True)
+class PageDate:
+    """A date a page states: the string as found (what the archive normalises), the
+    instant at the page's own offset (or the site's zone), where it was found, and the
+    calendar day the page means."""
+
+    raw: str
+    value: datetime
+    source: str
+    day: date
+    #: Counted from the crawl time ("2 hours ago", "Monday", a bare clock time): right
+    #: only if the page is as fresh as its fetch, so the last resort.
+    relative: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageDates:
+    published: PageDate | None
+    modified: PageDate | None
+    #: When no publication date was found: the first (source, string) the page declared
+    #: as one in its machine data that could not be read, so that the archive says why.
+    unreadable: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the crawl knows when it reads a page: languages, zone, reference time."""
+
+    languages: tuple[str, ...]
+    timezone: str
+    reference: datetime
+    floor: datetime = FLOOR
+
+    def read(self, raw: str | None, source: str) -> PageDate | None:
+        """``raw`` as a plausible date, at its own offset when it has one."""
+        if not raw or not raw.strip():
+            return None
+        raw = raw.strip()
+        parsed = dates.parse_date(
+            raw, languages=self.languages, timezone=self.timezone, reference=self.reference
+        )
+        if parsed.value is None or parsed.value < self.floor:
+            return None
+        value = _local(parsed.value, raw, self.timezone)
+        return PageDate(raw, value, source, value.date(), parsed.year_from == "reference")
+
+
+def find_dates(
+    page: Selector,
+    url: str,
+    context: Context,
+    meta: Metadata | None = None,
+    *,
+    sources: Collection[str] = SOURCES,
+) -> PageDates:
+    """The page's publication and modification dates, each from its surest source among
+    ``sources`` (all of them but in benchmarks, which leave each out in turn)."""
+    meta = meta or Metadata(page)
+    texts = cache(lambda: text_dates(page))
+    unreadable: list[tuple[str, str]] = []
+    published = _published(page, url, context, meta, sources, texts, unreadable)
+    order = (*MACHINE_ORDER, "text")
+    modified = _first(_candidates(page, meta, "modified", order, sources, texts), context)
+    if published and modified and modified.value < published.value:
+        modified = None  # a "modification" before the publication is some other date
+    return PageDates(published, modified, None if published or not unreadable else unreadable[0])
+
+
+def _published(
+    page: Selector,
+    url: str,
+    context: Context,
+    meta: Metadata,
+    sources: Collection[str],
+    texts: Callable[[], list[tuple[str, bool]]],
+    unreadable: list[tuple[str, str]],
+) -> PageDate | None:
+    """The surest absolute date; with a date in the URL, the surest one on the URL's day.
+    Machine dates that cannot be read are added to ``unreadable``.
+
+    A URL's date is fixed when the article is first filed, in the site's own day, while
+    metadata dates are often reset by CMS migrations and republishing, or written in UTC,
+    which can be the next or previous day: the URL's day decides, and a machine date on
+    that day (at some real-world offset) keeps its time of day. The text next to the
+    headline comes before htmldate, which takes an "Updated" line or a "latest news"
+    list in the article's block for the date (bench/README.md weighs the two).
+    """
+    in_url = context.read(url_date(url), "url") if "url" in sources else None
+    for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
+        found = context.read(raw, source)
+        if found is None:
+            unreadable.append((source, raw))
+        elif found.relative:
+            continue  # "2 hours ago" in machine data: no surer than text
+        elif in_url is None:
+            return found
+        elif _falls_on(found.value, in_url.day):
+            return replace(found, day=in_url.day)
+    if in_url is not None:
+        return in_url
+    texts_found = list(_candidates(page, meta, "published", ("text",), sources, texts))
+    # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
+    return (
+        _first(iter([t for t in texts_found if _DAY.search(t[1])]), context)
+        or (_htmldate(page, url, context) if "htmldate" in sources else None)
+        or _first(iter(texts_found), context, relative=True)
+    )
+
+
+def _falls_on(value: datetime, day: date) -> bool:
+    """Whether ``value`` is on ``day`` in some real-world time zone."""
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    return midnight - _EARLIEST_OFFSET <= value < midnight + timedelta(days=1) + _LATEST_OFFSET
+
+
+def _first(
+    candidates: Iterator[tuple[str, str]], context: Context, *, relative: bool = False
+) -> PageDate | None:
+    """The first readable candidate; relative ones ("2 hours ago") only if ``relative``."""
+    for source, raw in candidates:
+        found = context.read(raw, source)
+        if found is not None and (relative or not found.relative):
+            return found
+    return None
+
+
+def _candidates(
+    page: Selector,
+    meta: Metadata,
+    kind: Kind,
+    order: Sequence[str],
+    sources: Collection[str],
+    texts: Callable[[], list[tuple[str, bool]]],
+) -> Iterator[tuple[str, str]]:
+    """(source, raw string) pairs from the ``order`` sources that are in ``sources``;
+    read lazily, so the cheap sure ones usually end the search."""
+    found = {
+        "meta": lambda: (v for name in META_NAMES[kind] for v in meta.meta.get(name, ())),
+        "jsonld": lambda: jsonld_dates(meta, kind),
+        "time": lambda: time_dates(page, kind),
+        "text": lambda: (t for t, modified in texts() if modified == (kind == "modified")),
+    }
+    for source in order:
+        if source in sources:
+            for value in found[source]():
+                yield source, value
+
+
+def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
+    """The article object's dates first, then those of the page's other objects."""
+    others = (o for document in meta.jsonld_documents for o in document if o is not meta.jsonld)
+    objects = [meta.jsonld, *others]
+    for obj in objects:
+        if _json_types(obj) & _FOREIGN_TYPES:
+            continue
+        for key in JSONLD_KEYS[kind]:
+            value = _json_text(obj.get(key))
+            if value:
+                yield value
+
+
+def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
+    """Machine dates of `itemprop` and `<time>` elements outside comments and teasers."""
+    props = " or ".join(f"@itemprop='{p}'" for p in _ITEMPROPS[kind])
+    for element in page.root.xpath(f"//*[{props}]"):
+        if not _in_foreign_block(element):
+            value = _element_date(element)
+            if value:
+                yield value
+    if kind == "modified":
+        return
+    for root in page.root.xpath("//time[@pubdate or ancestor::article or ancestor::main]"):
+        if not _in_foreign_block(root) and not MODIFIED_WORDS.search(_context_words(root)):
+            value = root.get("datetime")
+            if value:
+                yield value
+
+
+def text_dates(page: Selector) -> list[tuple[str, bool]]:
+    """Date-like text in the headline's block and its neighbours (bylines, datelines),
+    nearest first, shortest first within a block (the date, not its whole meta line),
+    each with whether its words or markup call it a modification. Text without a digit
+    is a name or a label, or at best a weekday: never read."""
+    main = generic.heading(page)
+    if main is None:
+        return []
+    found: list[tuple[str, bool]] = []
+    for ring in _neighbourhoods(main):
+        texts = []
+        for root in ring:
+            for element in _MARKED(root):
+                if not is_date_element(element):
+                    continue
+                text = element_text(element)
+                if (
+                    len(text) > generic.MAX_DATE_TEXT
+                    or not _DIGIT.search(text)
+                    or _in_foreign_block(element)
+                ):
+                    continue
+                modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
+                texts.append((text, modified))
+        found.extend(sorted(texts, key=lambda text: len(text[0])))
+    return found
+
+
+def url_date(url: str) -> str | None:
+    """A full date in the URL path (`/2018/09/13/`, `/2018-09-13-`, `/20180913/`) as ISO."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    match = _URL_DATE_SLASHED.search(path)
+    if match:
+        year, month, day = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    match = _URL_DATE.search(path.split("//", 1)[-1].partition("/")[2])
+    if match:
+        year, _, month, day = match.groups()
+        return f"{year}-{month}-{day}"
+    return None
+
+
+def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
+    """htmldate's reading of the whole page, on a copy of the parsed tree (it edits it).
+
+    It is given the tree, never a string: a string that looks like a URL it downloads.
+    """
+    try:
+        found = find_date(
+            copy.deepcopy(page.root),
+            extensive_search=True,
+            original_date=True,
+            url=url,
+            min_date=context.floor.replace(tzinfo=None),
+            max_date=context.reference.astimezone(ZoneInfo(context.timezone)).replace(tzinfo=None),
+        )
+    except Exception:  # a heuristic library must not stop a crawl on odd markup
+        return None
+    if not found or found.endswith("-01-01"):
+        # htmldate fills a year found alone (a copyright line, "© 2016") with 1 January:
+        # that is a year, not the day of publication.
+        return None
+    return context.read(found, "htmldate")
+
+
+def _local(value: datetime, raw: str, timezone: str) -> datetime:
+    """A UTC instant back at the offset ``raw`` ends with, else in the site's zone: the
+    day a page prints is the day at its own offset."""
+    match = _OFFSET.search(raw)
+    if match is None:
+        return value.astimezone(ZoneInfo(timezone))
+    if match[0] == "Z":
+        return value
+    sign = -1 if match[1] == "-" else 1
+    return value.astimezone(
+        dt_timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
+    )
+
+
+def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:
+    """Ever wider rings around the heading, each only what the previous did not hold: its
+    parent's block, then the rest of each ancestor's a few levels up, below <body>; then,
+    when <body> is reached, the blocks next to the heading's own top-level block."""
+    top, node = element, element.getparent()
+    for _ in range(ANCESTOR_LEVELS):
+        if node is None or node.tag in ("body", "html"):
+            break
+        yield [node] if top is element else [c for c in node.iterchildren("*") if c is not top]
+        top, node = node, node.getparent()
+    else:
+        return
+    yield [
+        *islice(top.itersiblings("*", preceding=True), SIBLING_WINDOW),
+        *islice(top.itersiblings("*"), SIBLING_WINDOW),
+    ]
+
+
+def is_date_element(element: HtmlElement) -> bool:
+    """A <time>, or an element whose class, id or itemprop says it holds a date."""
+    if not isinstance(element.tag, str):
+        return False
+    markup = f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"
+    return element.tag == "time" or bool(DATE_WORDS.search(markup))
+
+
+def _context_words(element: HtmlElement) -> str:
+    return " ".join(element.get(a, "") for a in ("class", "id", "itemprop", "name"))
+
+
+def _in_foreign_block(element: HtmlElement) -> bool:
+    """Inside a comment thread, a teaser list, a sidebar or a footer."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in _FOREIGN_TAGS:
+            return True
+        markup = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if markup.strip() and FOREIGN_BLOCK.search(markup):
+            return True
+    return False
+
+
+def _element_date(element: HtmlElement) -> str | None:
+    value = element.get("datetime") or element.get("content") or element_text(element)
+    return value.strip() if value and value.strip() else None
+
+
+def _json_types(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type", [])
+    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
+
+
+def _json_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str | int | float)), None)
+    if isinstance(value, str | int | float) and str(value).strip():
+        return str(value).strip()
+    return None

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
 from archive import Archive
@@ -69,74 +71,90 @@ class ValidateArticle(_Stage):
 
 
 class NormaliseDates(_Stage):
-    """Raw date strings -> ISO 8601 in UTC, read in the site's languages and time zone.
-
-    The reference time is when the page was fetched: relative dates ("2 hours ago") and
-    year-less ones ("13 september — 14:15") are resolved against it. A year-less date
-    takes its year from the best evidence there is, and `published_year_source` says
-    which: "date" (printed with its year), "relative", "metadata" (the page's machine
-    date), "url" (a date in the URL path), "listing" (the section listing's date order)
-    or "latest" (the latest year not after the crawl).
-    """
+    """The crawl's date stage: `normalise_dates` with the spider's site and the crawl's stats."""
 
     def process_item(self, item: Article) -> Article:
-        site = _site(self.crawler)
-        if item.seen_at is None:
-            raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
-        context = _DateContext(
-            site=site,
-            languages=site.languages
-            or dates.known_languages((item.language,) if item.language else ()),
-            reference=item.seen_at,
+        return normalise_dates(item, _site(self.crawler), self.crawler.stats)
+
+
+def normalise_dates(
+    item: Article, site: SiteDefinition, stats: StatsCollector | None = None
+) -> Article:
+    """A copy of `item` with its raw date strings read into ISO 8601 in UTC.
+
+    Dates are read in the site's languages and time zone. The reference time is when the
+    page was fetched (`seen_at`): relative dates ("2 hours ago") and year-less ones
+    ("13 september — 14:15") are resolved against it, so a re-extraction of a stored page
+    gives the dates its crawl gave. A year-less date takes its year from the best evidence
+    there is, and `published_year_source` says which: "date" (printed with its year),
+    "relative", "metadata" (the page's machine date), "url" (a date in the URL path),
+    "listing" (the section listing's date order) or "latest" (the latest year not after
+    the crawl). Only `stats` (optional) and the log are touched besides the copy.
+    """
+    if item.seen_at is None:
+        raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
+    count = stats.inc_value if stats is not None else lambda key: None
+    context = _DateContext(
+        site=site,
+        languages=site.languages
+        or dates.known_languages((item.language,) if item.language else ()),
+        reference=item.seen_at,
+    )
+    hint_source, hint = _year_hint(item, context)
+    published = _read(item, "published", context, hint, count)
+    modified = _read(item, "modified", context, hint, count)
+    item = replace(item)
+    item.published_at = dates.isoformat(published.value) if published else None
+    item.modified_at = dates.isoformat(modified.value) if modified else None
+    item.published_year_source = None
+    if published:
+        item.published_year_source = (
+            hint_source
+            if published.year_from == "hint"
+            else YEAR_SOURCES[published.year_from or "text"]
         )
-        hint_source, hint = self._year_hint(item, context)
-        published = self._read(item, "published", context, hint)
-        modified = self._read(item, "modified", context, hint)
-        item.published_at = dates.isoformat(published.value) if published else None
-        item.modified_at = dates.isoformat(modified.value) if modified else None
-        if published:
-            item.published_year_source = (
-                hint_source
-                if published.year_from == "hint"
-                else YEAR_SOURCES[published.year_from or "text"]
-            )
-            self.crawler.stats.inc_value(f"dates/published/year/{item.published_year_source}")
-        return item
+        count(f"dates/published/year/{item.published_year_source}")
+    return item
 
-    def _read(
-        self, item: Article, field: str, context: _DateContext, year_hint: int | None
-    ) -> dates.ParsedDate | None:
-        raw = getattr(item, f"{field}_raw")
-        if raw is None:
-            self.crawler.stats.inc_value(f"dates/{field}/missing")
-            return None
-        parsed = context.parse(raw, year_hint)
-        if parsed.value is None:
-            self.crawler.stats.inc_value(f"dates/{field}/unreadable")
-            logger.warning(
-                "site %r: %s: field %r: cannot read date %r: %s; archived without it",
-                context.site.name,
-                item.url,
-                field,
-                raw,
-                parsed.reason,
-            )
-            return None
-        return parsed
 
-    @staticmethod
-    def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | None]:
-        """The surest year the page or the crawl gives, for a date printed without one."""
-        if item.published_hint:
-            parsed = context.parse(item.published_hint, None)
-            if parsed.value is not None and parsed.year_from == "text":
-                return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
-        year = year_in_path(item.url or "")
-        if year is not None:
-            return "url", year
-        if item.listing_year is not None:
-            return "listing", item.listing_year
-        return None, None
+def _read(
+    item: Article,
+    field: str,
+    context: _DateContext,
+    year_hint: int | None,
+    count: Callable[[str], object],
+) -> dates.ParsedDate | None:
+    raw = getattr(item, f"{field}_raw")
+    if raw is None:
+        count(f"dates/{field}/missing")
+        return None
+    parsed = context.parse(raw, year_hint)
+    if parsed.value is None:
+        count(f"dates/{field}/unreadable")
+        logger.warning(
+            "site %r: %s: field %r: cannot read date %r: %s; archived without it",
+            context.site.name,
+            item.url,
+            field,
+            raw,
+            parsed.reason,
+        )
+        return None
+    return parsed
+
+
+def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | None]:
+    """The surest year the page or the crawl gives, for a date printed without one."""
+    if item.published_hint:
+        parsed = context.parse(item.published_hint, None)
+        if parsed.value is not None and parsed.year_from == "text":
+            return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
+    year = year_in_path(item.url or "")
+    if year is not None:
+        return "url", year
+    if item.listing_year is not None:
+        return "listing", item.listing_year
+    return None, None
 
 
 #: published_year_source values for the ways the dates module decides a year; the archive

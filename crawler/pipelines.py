@@ -197,6 +197,18 @@ class DeduplicateArticles(_Stage):
         return item
 
 
+def archive_row(item: Article) -> dict[str, Any]:
+    """An item as `Archive.upsert_articles` takes it: the archive's own fields (so
+    `published_hint` and `listing_year`, evidence rather than data, stay out), the URLs the
+    article was reached through and, when the item has one, its raw page."""
+    row: dict[str, Any] = {name: getattr(item, name) for name in ARTICLE_FIELDS}
+    row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
+    row["urls"] = list(item.urls)
+    if item.raw_page is not None:
+        row["raw_page"] = item.raw_page
+    return row
+
+
 class ArchiveArticles:
     """Write items to the SQLite archive in batched transactions.
 
@@ -239,10 +251,7 @@ class ArchiveArticles:
             self.archive = None
 
     def process_item(self, item: Article) -> Article:
-        # The archive's own field list: `published_hint` is evidence, not data.
-        row = {name: getattr(item, name) for name in ARTICLE_FIELDS}
-        row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
-        self.batch.append(row)
+        self.batch.append(archive_row(item))
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item
@@ -252,7 +261,9 @@ class ArchiveArticles:
             return
         batch, self.batch = self.batch, []
         try:
-            outcomes = self.archive.upsert_articles(batch)
+            outcomes = self.archive.upsert_articles(
+                batch, run_id=self.crawler.stats.get_value("archive/run_id")
+            )
         except sqlite3.Error as error:
             # The batch stays in memory for the next flush: a locked or full disk must
             # not lose articles already fetched (the archive rolled the batch back).

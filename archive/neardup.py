@@ -31,12 +31,16 @@ THRESHOLD = 0.7
 NUM_PERM = 128
 SHINGLE_WORDS = 3
 MIN_SHINGLES = 20
-#: datasketch's hashing scheme; stored with each signature so that a change of scheme,
-#: permutations or shingling is detected and the old signatures are recomputed.
+#: datasketch's hashing scheme (it names it explicitly since 2.0).
 SCHEME = "affine32"
-SIGNATURE_KIND = f"{SCHEME}/p{NUM_PERM}/w{SHINGLE_WORDS}"
-#: LSH bands and rows per band that minimise false positives and negatives at THRESHOLD.
-BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, 0.5, 0.5)
+#: LSH bands and rows per band for THRESHOLD, weighted to miss few true pairs: every
+#: candidate is checked on its full signature, so a false candidate costs one row read,
+#: a missed pair a link never made. (20 bands of 6: a pair at 0.8 is found 99.8% of the
+#: time, at 0.7 92%, at 0.5 27% and then refused on its signature.)
+FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT = 0.1, 0.9
+BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
+#: What a stored signature was made with; only signatures of the same kind are compared.
+SIGNATURE_KIND = f"{SCHEME}/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
 
 _WORD = re.compile(r"\w+")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, cast
 
+import numpy as np
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
@@ -50,7 +51,7 @@ GUESSED_YEAR = "latest"
 Outcome = Literal["new", "updated", "unchanged"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Input:
     """One validated input article: its article columns and what comes with them."""
 
@@ -58,6 +59,16 @@ class _Input:
     seen_at: str
     urls: list[tuple[str, str]]
     raw_page: Mapping[str, Any] | None
+    _signature: np.ndarray | None = None
+    _signed: bool = False
+
+    @property
+    def signature(self) -> np.ndarray | None:
+        """The body's MinHash signature, computed once, when first needed."""
+        if not self._signed:
+            self._signature = neardup.signature(self.row["body"])
+            self._signed = True
+        return self._signature
 
 
 def content_hash(title: str, summary: str | None, body: str) -> str:
@@ -164,8 +175,29 @@ class Archive:
         `run_id` is the crawl run the raw pages came from.
         """
         checked = [_checked_input(article) for article in articles]
+        self._sign_new_texts(checked)
         with self._write_transaction():
             return [self._upsert(entry, run_id) for entry in checked]
+
+    def _sign_new_texts(self, entries: Sequence[_Input]) -> None:
+        """Compute the signatures the write will need before taking the write lock.
+
+        Texts the archive already has for their URL need none; a text another writer
+        stores in between is signed inside the transaction instead, as a fallback.
+        """
+        known: set[tuple[str, str]] = set()
+        urls = [entry.row["url"] for entry in entries]
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            known.update(
+                self._db.execute(
+                    f"SELECT url, content_hash FROM articles WHERE url IN ({marks})", chunk
+                ).fetchall()
+            )
+        for entry in entries:
+            if (entry.row["url"], entry.row["content_hash"]) not in known:
+                entry.signature  # noqa: B018 - computes and caches it
 
     def _upsert(self, entry: _Input, run_id: int | None) -> Outcome:
         url = entry.row["url"]
@@ -222,11 +254,12 @@ class Archive:
         stored = self._one("SELECT last_seen_at FROM articles WHERE id = ?", [article_id])
         assert stored is not None
         if _later(entry.seen_at, stored["last_seen_at"]):
-            self._articles.update(article_id, {"last_seen_at": entry.seen_at})
+            self._update_row("articles", article_id, {"last_seen_at": entry.seen_at})
 
     def _insert(self, entry: _Input) -> int:
         row = entry.row
-        self._articles.insert(
+        article_id = self._insert_row(
+            "articles",
             {
                 **row,
                 **_validators(entry.raw_page),
@@ -234,13 +267,31 @@ class Archive:
                 "last_seen_at": entry.seen_at,
                 "version_count": 1,
                 "current_version": 1,
-            }
+            },
         )
-        article_id = cast(int, self._articles.last_rowid)
         self._add_version(article_id, 1, row, entry.seen_at)
         self._sync_names(article_id, row)
-        self._link_near_duplicate(article_id, row["body"])
+        match = self._near_duplicate(article_id, entry.signature)
+        if match["duplicate_of"] is not None:
+            self._update_row("articles", article_id, match)
         return article_id
+
+    def _insert_row(self, table: str, values: Mapping[str, Any]) -> int:
+        """A plain INSERT: the columns are known, no need for sqlite-utils' introspection."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self._db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+        )
+        return cast(int, cursor.lastrowid)
+
+    def _update_row(self, table: str, row_id: int, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self._db.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
+        )
 
     def _update(self, old: dict[str, Any], entry: _Input) -> Outcome:
         """first_seen_at is set once and last_seen_at only moves forward.
@@ -265,23 +316,25 @@ class Archive:
             updates.update(version_count=number, current_version=number)
         else:
             last_seen = max(version["last_seen_at"], entry.seen_at, key=datetime.fromisoformat)
-            self._db.table("article_versions").update(
+            self._update_row(
+                "article_versions",
                 version["id"],
                 {**{key: row[key] for key in VERSION_FIELDS}, "last_seen_at": last_seen},
             )
             updates["current_version"] = version["version"]
         if row["content_hash"] != old["content_hash"]:
-            match = self._near_duplicate(old["id"], row["body"])
+            match = self._near_duplicate(old["id"], entry.signature)
             updates.update(match)
         if changed.keys() & set(ARTICLE_LIST_FIELDS):
             self._sync_names(old["id"], row)
-        self._articles.update(old["id"], updates)
+        self._update_row("articles", old["id"], updates)
         return "updated" if changed else "unchanged"
 
     def _add_version(
         self, article_id: int, number: int, row: Mapping[str, Any], seen_at: str
     ) -> None:
-        self._db.table("article_versions").insert(
+        self._insert_row(
+            "article_versions",
             {
                 "article_id": article_id,
                 "version": number,
@@ -289,7 +342,7 @@ class Archive:
                 **{key: row[key] for key in VERSION_FIELDS},
                 "first_seen_at": seen_at,
                 "last_seen_at": seen_at,
-            }
+            },
         )
 
     def _sync_names(self, article_id: int, row: Mapping[str, Any]) -> None:
@@ -304,13 +357,8 @@ class Archive:
                     [article_id, position, name],
                 )
 
-    def _link_near_duplicate(self, article_id: int, body: str) -> None:
-        match = self._near_duplicate(article_id, body)
-        if match["duplicate_of"] is not None:
-            self._articles.update(article_id, match)
-
-    def _near_duplicate(self, article_id: int, body: str) -> dict[str, Any]:
-        match = neardup.index_article(self._db, article_id, body)
+    def _near_duplicate(self, article_id: int, signature: np.ndarray | None) -> dict[str, Any]:
+        match = neardup.index_article(self._db, article_id, signature)
         if match is None:
             return {"duplicate_of": None, "duplicate_similarity": None}
         return {"duplicate_of": match.article_id, "duplicate_similarity": match.similarity}
@@ -327,14 +375,15 @@ class Archive:
         for url, kind in kinds.items():
             known = self._one("SELECT * FROM article_urls WHERE url = ?", [url])
             if known is None:
-                self._db.table("article_urls").insert(
+                self._insert_row(
+                    "article_urls",
                     {
                         "url": url,
                         "article_id": article_id,
                         "kind": kind,
                         "first_seen_at": seen_at,
                         "last_seen_at": seen_at,
-                    }
+                    },
                 )
             elif known["article_id"] == article_id:
                 if _later(seen_at, known["last_seen_at"]):
@@ -525,7 +574,8 @@ def _checked_input(article: Mapping[str, Any]) -> _Input:
     raw_page = article.get("raw_page")
     if raw_page is not None and (problem := rawpages.problem(raw_page)):
         raise ValueError(f"article {url!r}: raw_page {problem}")
-    return _Input(row, article["seen_at"], [tuple(pair) for pair in urls], raw_page)
+    pairs = [(pair[0], pair[1]) for pair in urls]
+    return _Input(row, article["seen_at"], pairs, raw_page)
 
 
 def _article_row(article: Mapping[str, Any]) -> dict[str, Any]:

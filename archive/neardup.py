@@ -43,6 +43,8 @@ BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, FALSE_POSITIVE_WEIGHT, FALSE_N
 SIGNATURE_KIND = f"{SCHEME}/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
 
 _WORD = re.compile(r"\w+")
+#: The random permutations are the same for every signature (same seed); made once.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def signature(body: str) -> np.ndarray | None:
     grams = shingles(body)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS)
     minhash.update_batch(list(grams))
     return minhash.hashvalues.astype(np.uint32)
 
@@ -85,8 +87,9 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def index_article(db: Database, article_id: int, body: str) -> Match | None:
-    """Store the body's signature and return the earlier article it near-duplicates, if any.
+def index_article(db: Database, article_id: int, values: np.ndarray | None) -> Match | None:
+    """Store an article's signature (from `signature`, computed before the write lock is
+    taken) and return the earlier article it near-duplicates, if any.
 
     Only articles with a smaller id (stored earlier) are candidates, so links always point
     back in time and never form a cycle. The most similar candidate wins; ties go to the
@@ -94,27 +97,21 @@ def index_article(db: Database, article_id: int, body: str) -> Match | None:
     """
     db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM article_minhash WHERE article_id = ?", [article_id])
-    values = signature(body)
     if values is None:
         return None
     keys = band_keys(values)
-    candidates = {
-        row[0]
-        for band, key in enumerate(keys)
-        for row in db.execute(
-            "SELECT article_id FROM minhash_bands WHERE band = ? AND bucket = ? AND article_id < ?",
-            [band, key, article_id],
-        )
-    }
+    bands = " OR ".join(["(minhash_bands.band = ? AND minhash_bands.bucket = ?)"] * len(keys))
+    candidates = db.execute(
+        f"""SELECT DISTINCT article_minhash.article_id, article_minhash.signature
+        FROM minhash_bands JOIN article_minhash
+        ON article_minhash.article_id = minhash_bands.article_id AND article_minhash.kind = ?
+        WHERE ({bands}) AND minhash_bands.article_id < ?
+        ORDER BY article_minhash.article_id""",
+        [SIGNATURE_KIND, *(part for pair in enumerate(keys) for part in pair), article_id],
+    ).fetchall()
     best: Match | None = None
-    for candidate in sorted(candidates):
-        stored = db.execute(
-            "SELECT signature FROM article_minhash WHERE article_id = ? AND kind = ?",
-            [candidate, SIGNATURE_KIND],
-        ).fetchone()
-        if stored is None:
-            continue
-        score = similarity(values, np.frombuffer(stored[0], dtype=np.uint32))
+    for candidate, stored in candidates:
+        score = similarity(values, np.frombuffer(stored, dtype=np.uint32))
         if score >= THRESHOLD and (best is None or score > best.similarity):
             best = Match(candidate, score)
     db.execute(

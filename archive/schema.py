@@ -256,7 +256,7 @@ def _version_3(db: Database) -> None:
     db.table("articles").enable_fts(list(FTS_COLUMNS), tokenize=FTS_TOKENIZE, create_triggers=True)
     _fts_update_trigger_on_text_only(db)
     for article_id, body in db.execute("SELECT id, body FROM articles ORDER BY id").fetchall():
-        match = neardup.index_article(db, article_id, body)
+        match = neardup.index_article(db, article_id, neardup.signature(body))
         if match is not None:
             db.execute(
                 "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?",

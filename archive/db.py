@@ -36,8 +36,9 @@ RECENT_RUNS = 5
 
 INPUT_KEYS = (*ARTICLE_FIELDS, "seen_at")
 #: Keys an input article may carry besides its fields: the URLs it was reached through,
-#: as (url, kind) pairs, and the fetched response (see archive.rawpages).
-OPTIONAL_KEYS = ("urls", "raw_page")
+#: as (url, kind) pairs, the fetched response (see archive.rawpages), and `fetch_only`:
+#: record only the fetch (URLs, raw page, seen time) of an article already stored.
+OPTIONAL_KEYS = ("urls", "raw_page", "fetch_only")
 #: The kind of a URL that is the canonical URL of another article than the one it is
 #: recorded for: the same text, found under a second canonical URL of the same site.
 ALIAS = "alias"
@@ -59,6 +60,7 @@ class _Input:
     seen_at: str
     urls: list[tuple[str, str]]
     raw_page: Mapping[str, Any] | None
+    fetch_only: bool = False
     _signature: np.ndarray | None = None
     _signed: bool = False
 
@@ -196,14 +198,18 @@ class Archive:
                 ).fetchall()
             )
         for entry in entries:
-            if (entry.row["url"], entry.row["content_hash"]) not in known:
+            if not entry.fetch_only and (entry.row["url"], entry.row["content_hash"]) not in known:
                 entry.signature  # noqa: B018 - computes and caches it
 
     def _upsert(self, entry: _Input, run_id: int | None) -> Outcome:
         url = entry.row["url"]
         old = self._one("SELECT * FROM articles WHERE url = ?", [url])
         kind = CANONICAL
-        if old is not None:
+        if old is not None and entry.fetch_only:
+            article_id = old["id"]
+            self._seen_again(article_id, entry)
+            outcome = "unchanged"
+        elif old is not None:
             outcome = self._update(old, entry)
             article_id = old["id"]
         elif (owner := self._same_text_owner(entry.row)) is not None:
@@ -575,7 +581,10 @@ def _checked_input(article: Mapping[str, Any]) -> _Input:
     if raw_page is not None and (problem := rawpages.problem(raw_page)):
         raise ValueError(f"article {url!r}: raw_page {problem}")
     pairs = [(pair[0], pair[1]) for pair in urls]
-    return _Input(row, article["seen_at"], pairs, raw_page)
+    fetch_only = article.get("fetch_only", False)
+    if not isinstance(fetch_only, bool):
+        raise ValueError(f"article {url!r}: key 'fetch_only' must be a bool, got {fetch_only!r}")
+    return _Input(row, article["seen_at"], pairs, raw_page, fetch_only)
 
 
 def _article_row(article: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: validate -> normalise dates -> deduplicate -> archive.
+"""Item pipelines, in order: validate -> normalise dates -> archive.
 
 Each is a small component wired in ITEM_PIPELINES; the last one is the item sink, so
 moving the archive out of the crawling process means replacing only that entry.
@@ -178,30 +178,14 @@ class _DateContext:
         )
 
 
-class DeduplicateArticles(_Stage):
-    """Drop a second item for an article already archived in this crawl.
-
-    Two fetched URLs can name one article (rel=canonical, tracking parameters); the
-    archive would merge them anyway, but the run's counts should say one article.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.seen: set[str] = set()
-
-    def process_item(self, item: Article) -> Article:
-        if item.url in self.seen:
-            self.crawler.stats.inc_value("articles/duplicate")
-            raise DropItem(f"{item.url}: already archived in this crawl", log_level="DEBUG")
-        self.seen.add(item.url or "")
-        return item
-
-
-def archive_row(item: Article) -> dict[str, Any]:
+def archive_row(item: Article, *, fetch_only: bool = False) -> dict[str, Any]:
     """An item as `Archive.upsert_articles` takes it: the archive's own fields (so
     `published_hint` and `listing_year`, evidence rather than data, stay out), the URLs the
-    article was reached through and, when the item has one, its raw page."""
+    article was reached through and, when the item has one, its raw page. `fetch_only`
+    records only the fetch (URLs, raw page, time) for an article written before."""
     row: dict[str, Any] = {name: getattr(item, name) for name in ARTICLE_FIELDS}
+    if fetch_only:
+        row["fetch_only"] = True
     row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
     row["urls"] = list(item.urls)
     if item.raw_page is not None:
@@ -215,6 +199,11 @@ class ArchiveArticles:
     A batch is written when it is full, every ARCHIVE_FLUSH_SECONDS, and when the spider
     closes; a crawl killed in between loses at most the unwritten batch, never a
     committed row, and a re-crawl fetches those pages again.
+
+    Two fetched URLs can name one article (rel=canonical, tracking parameters). The
+    second fetch in a crawl is kept only as a fetch (its URLs and raw page): the run
+    counts one article, and a variant page (AMP, print) that reads slightly differently
+    never turns into a version of its own.
     """
 
     def __init__(self, crawler: Crawler, path: str, batch_size: int, flush_seconds: float):
@@ -224,6 +213,8 @@ class ArchiveArticles:
         self.flush_seconds = flush_seconds
         self.batch: list[dict[str, Any]] = []
         self.archive: Archive | None = None
+        #: Canonical URLs of the articles this crawl has archived, and how many.
+        self.seen: set[str] = set()
         self._timer = task.LoopingCall(self.flush)
 
     @classmethod
@@ -251,7 +242,11 @@ class ArchiveArticles:
             self.archive = None
 
     def process_item(self, item: Article) -> Article:
-        self.batch.append(archive_row(item))
+        repeat = item.url in self.seen
+        if repeat:
+            self.crawler.stats.inc_value("articles/duplicate")
+        self.seen.add(item.url or "")
+        self.batch.append(archive_row(item, fetch_only=repeat))
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item
@@ -276,5 +271,6 @@ class ArchiveArticles:
                 error,
             )
             return
-        for outcome in outcomes:
-            self.crawler.stats.inc_value(f"archive/{outcome}")
+        for row, outcome in zip(batch, outcomes, strict=True):
+            if not row.get("fetch_only"):
+                self.crawler.stats.inc_value(f"archive/{outcome}")

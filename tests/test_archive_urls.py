@@ -112,3 +112,25 @@ def test_bad_urls_are_refused_with_the_article_named(
 ) -> None:
     with pytest.raises(ValueError, match=rf"article '{CANONICAL}': {message}"):
         archive.upsert_articles([article(urls=urls)])
+
+
+def test_fetch_only_records_the_fetch_but_never_the_fields(archive: Archive) -> None:
+    """A second page of one article in a crawl (AMP, print) adds its URL, not a version."""
+    archive.upsert_articles([article(1)])
+    amp = article(
+        1,
+        body="The AMP page reads a little differently.",
+        urls=[(article(1)["url"], "canonical"), ("https://news.example/amp/1", "requested")],
+        fetch_only=True,
+        seen_at=T1,
+    )
+    assert archive.upsert_articles([amp]) == ["unchanged"]
+    found = archive.find_article("https://news.example/amp/1")
+    assert found is not None
+    assert (found["body"], found["version_count"], found["last_seen_at"]) == (
+        "Body of article 1.",
+        1,
+        T1,
+    )
+    with pytest.raises(ValueError, match="key 'fetch_only' must be a bool"):
+        archive.upsert_articles([article(1, fetch_only="yes")])

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -64,6 +65,13 @@ class Article:
     listing_year: int | None = None
     #: How published_at's year was decided: see NormaliseDates.
     published_year_source: str | None = None
+    #: Which layer published_at came from (selector, jsonld, meta, time, url, ...).
+    published_source: str | None = None
+    #: Every URL this article was reached through or names itself by: (url, kind) pairs.
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    #: The fetched response (see crawler.article_page.raw_page): kept by the archive beside
+    #: the article, never one of its columns.
+    raw_page: dict[str, Any] | None = None
 
 
 class ArticleLoader(ItemLoader):

@@ -1,4 +1,4 @@
-"""Item pipelines, in order: validate -> normalise dates -> deduplicate -> archive.
+"""Item pipelines, in order: validate -> normalise dates -> archive.
 
 Each is a small component wired in ITEM_PIPELINES; the last one is the item sink, so
 moving the archive out of the crawling process means replacing only that entry.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
 from twisted.internet import task
 
 from archive import Archive
@@ -69,74 +71,90 @@ class ValidateArticle(_Stage):
 
 
 class NormaliseDates(_Stage):
-    """Raw date strings -> ISO 8601 in UTC, read in the site's languages and time zone.
-
-    The reference time is when the page was fetched: relative dates ("2 hours ago") and
-    year-less ones ("13 september — 14:15") are resolved against it. A year-less date
-    takes its year from the best evidence there is, and `published_year_source` says
-    which: "date" (printed with its year), "relative", "metadata" (the page's machine
-    date), "url" (a date in the URL path), "listing" (the section listing's date order)
-    or "latest" (the latest year not after the crawl).
-    """
+    """The crawl's date stage: `normalise_dates` with the spider's site and the crawl's stats."""
 
     def process_item(self, item: Article) -> Article:
-        site = _site(self.crawler)
-        if item.seen_at is None:
-            raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
-        context = _DateContext(
-            site=site,
-            languages=site.languages
-            or dates.known_languages((item.language,) if item.language else ()),
-            reference=item.seen_at,
+        return normalise_dates(item, _site(self.crawler), self.crawler.stats)
+
+
+def normalise_dates(
+    item: Article, site: SiteDefinition, stats: StatsCollector | None = None
+) -> Article:
+    """A copy of `item` with its raw date strings read into ISO 8601 in UTC.
+
+    Dates are read in the site's languages and time zone. The reference time is when the
+    page was fetched (`seen_at`): relative dates ("2 hours ago") and year-less ones
+    ("13 september — 14:15") are resolved against it, so a re-extraction of a stored page
+    gives the dates its crawl gave. A year-less date takes its year from the best evidence
+    there is, and `published_year_source` says which: "date" (printed with its year),
+    "relative", "metadata" (the page's machine date), "url" (a date in the URL path),
+    "listing" (the section listing's date order) or "latest" (the latest year not after
+    the crawl). Only `stats` (optional) and the log are touched besides the copy.
+    """
+    if item.seen_at is None:
+        raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
+    count = stats.inc_value if stats is not None else lambda key: None
+    context = _DateContext(
+        site=site,
+        languages=site.languages
+        or dates.known_languages((item.language,) if item.language else ()),
+        reference=item.seen_at,
+    )
+    hint_source, hint = _year_hint(item, context)
+    published = _read(item, "published", context, hint, count)
+    modified = _read(item, "modified", context, hint, count)
+    item = replace(item)
+    item.published_at = dates.isoformat(published.value) if published else None
+    item.modified_at = dates.isoformat(modified.value) if modified else None
+    item.published_year_source = None
+    if published:
+        item.published_year_source = (
+            hint_source
+            if published.year_from == "hint"
+            else YEAR_SOURCES[published.year_from or "text"]
         )
-        hint_source, hint = self._year_hint(item, context)
-        published = self._read(item, "published", context, hint)
-        modified = self._read(item, "modified", context, hint)
-        item.published_at = dates.isoformat(published.value) if published else None
-        item.modified_at = dates.isoformat(modified.value) if modified else None
-        if published:
-            item.published_year_source = (
-                hint_source
-                if published.year_from == "hint"
-                else YEAR_SOURCES[published.year_from or "text"]
-            )
-            self.crawler.stats.inc_value(f"dates/published/year/{item.published_year_source}")
-        return item
+        count(f"dates/published/year/{item.published_year_source}")
+    return item
 
-    def _read(
-        self, item: Article, field: str, context: _DateContext, year_hint: int | None
-    ) -> dates.ParsedDate | None:
-        raw = getattr(item, f"{field}_raw")
-        if raw is None:
-            self.crawler.stats.inc_value(f"dates/{field}/missing")
-            return None
-        parsed = context.parse(raw, year_hint)
-        if parsed.value is None:
-            self.crawler.stats.inc_value(f"dates/{field}/unreadable")
-            logger.warning(
-                "site %r: %s: field %r: cannot read date %r: %s; archived without it",
-                context.site.name,
-                item.url,
-                field,
-                raw,
-                parsed.reason,
-            )
-            return None
-        return parsed
 
-    @staticmethod
-    def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | None]:
-        """The surest year the page or the crawl gives, for a date printed without one."""
-        if item.published_hint:
-            parsed = context.parse(item.published_hint, None)
-            if parsed.value is not None and parsed.year_from == "text":
-                return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
-        year = year_in_path(item.url or "")
-        if year is not None:
-            return "url", year
-        if item.listing_year is not None:
-            return "listing", item.listing_year
-        return None, None
+def _read(
+    item: Article,
+    field: str,
+    context: _DateContext,
+    year_hint: int | None,
+    count: Callable[[str], object],
+) -> dates.ParsedDate | None:
+    raw = getattr(item, f"{field}_raw")
+    if raw is None:
+        count(f"dates/{field}/missing")
+        return None
+    parsed = context.parse(raw, year_hint)
+    if parsed.value is None:
+        count(f"dates/{field}/unreadable")
+        logger.warning(
+            "site %r: %s: field %r: cannot read date %r: %s; archived without it",
+            context.site.name,
+            item.url,
+            field,
+            raw,
+            parsed.reason,
+        )
+        return None
+    return parsed
+
+
+def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | None]:
+    """The surest year the page or the crawl gives, for a date printed without one."""
+    if item.published_hint:
+        parsed = context.parse(item.published_hint, None)
+        if parsed.value is not None and parsed.year_from == "text":
+            return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
+    year = year_in_path(item.url or "")
+    if year is not None:
+        return "url", year
+    if item.listing_year is not None:
+        return "listing", item.listing_year
+    return None, None
 
 
 #: published_year_source values for the ways the dates module decides a year; the archive
@@ -160,23 +178,19 @@ class _DateContext:
         )
 
 
-class DeduplicateArticles(_Stage):
-    """Drop a second item for an article already archived in this crawl.
-
-    Two fetched URLs can name one article (rel=canonical, tracking parameters); the
-    archive would merge them anyway, but the run's counts should say one article.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self.seen: set[str] = set()
-
-    def process_item(self, item: Article) -> Article:
-        if item.url in self.seen:
-            self.crawler.stats.inc_value("articles/duplicate")
-            raise DropItem(f"{item.url}: already archived in this crawl", log_level="DEBUG")
-        self.seen.add(item.url or "")
-        return item
+def archive_row(item: Article, *, fetch_only: bool = False) -> dict[str, Any]:
+    """An item as `Archive.upsert_articles` takes it: the archive's own fields (so
+    `published_hint` and `listing_year`, evidence rather than data, stay out), the URLs the
+    article was reached through and, when the item has one, its raw page. `fetch_only`
+    records only the fetch (URLs, raw page, time) for an article written before."""
+    row: dict[str, Any] = {name: getattr(item, name) for name in ARTICLE_FIELDS}
+    if fetch_only:
+        row["fetch_only"] = True
+    row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
+    row["urls"] = list(item.urls)
+    if item.raw_page is not None:
+        row["raw_page"] = item.raw_page
+    return row
 
 
 class ArchiveArticles:
@@ -185,6 +199,11 @@ class ArchiveArticles:
     A batch is written when it is full, every ARCHIVE_FLUSH_SECONDS, and when the spider
     closes; a crawl killed in between loses at most the unwritten batch, never a
     committed row, and a re-crawl fetches those pages again.
+
+    Two fetched URLs can name one article (rel=canonical, tracking parameters). The
+    second fetch in a crawl is kept only as a fetch (its URLs and raw page): the run
+    counts one article, and a variant page (AMP, print) that reads slightly differently
+    never turns into a version of its own.
     """
 
     def __init__(self, crawler: Crawler, path: str, batch_size: int, flush_seconds: float):
@@ -194,6 +213,8 @@ class ArchiveArticles:
         self.flush_seconds = flush_seconds
         self.batch: list[dict[str, Any]] = []
         self.archive: Archive | None = None
+        #: Canonical URLs of the articles this crawl has archived, and how many.
+        self.seen: set[str] = set()
         self._timer = task.LoopingCall(self.flush)
 
     @classmethod
@@ -221,10 +242,11 @@ class ArchiveArticles:
             self.archive = None
 
     def process_item(self, item: Article) -> Article:
-        # The archive's own field list: `published_hint` is evidence, not data.
-        row = {name: getattr(item, name) for name in ARTICLE_FIELDS}
-        row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
-        self.batch.append(row)
+        repeat = item.url in self.seen
+        if repeat:
+            self.crawler.stats.inc_value("articles/duplicate")
+        self.seen.add(item.url or "")
+        self.batch.append(archive_row(item, fetch_only=repeat))
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item
@@ -234,7 +256,9 @@ class ArchiveArticles:
             return
         batch, self.batch = self.batch, []
         try:
-            outcomes = self.archive.upsert_articles(batch)
+            outcomes = self.archive.upsert_articles(
+                batch, run_id=self.crawler.stats.get_value("archive/run_id")
+            )
         except sqlite3.Error as error:
             # The batch stays in memory for the next flush: a locked or full disk must
             # not lose articles already fetched (the archive rolled the batch back).
@@ -247,5 +271,6 @@ class ArchiveArticles:
                 error,
             )
             return
-        for outcome in outcomes:
-            self.crawler.stats.inc_value(f"archive/{outcome}")
+        for row, outcome in zip(batch, outcomes, strict=True):
+            if not row.get("fetch_only"):
+                self.crawler.stats.inc_value(f"archive/{outcome}")

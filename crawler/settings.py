@@ -23,7 +23,6 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,
     "crawler.pipelines.NormaliseDates": 200,
-    "crawler.pipelines.DeduplicateArticles": 300,
     "crawler.pipelines.ArchiveArticles": 900,
 }
 EXTENSIONS = {

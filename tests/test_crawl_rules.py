@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import Archive
 from tests.crawling import DEMO_ARTICLES, ROOT, Server, crawl, demo_definition, start_server
 
 PROSE = (
@@ -141,6 +142,23 @@ def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
         (stats,) = db.execute("select stats from crawl_runs").fetchone()
     assert json.loads(stats)["articles/duplicate"] == 1
     assert json.loads(stats)["articles/rejected/not_article_url"] == 1
+    with Archive(tmp_path / "a.db") as archive:
+        assert archive.check() == []
+        one = archive.find_article(f"{base}/news/1")
+        assert one is not None and one["version_count"] == 1
+        # The page that names /news/1 its canonical URL, and a tracking variant, find it.
+        assert archive.find_article(f"{base}/news/5") == one
+        assert archive.find_article(f"{base}/news/1?utm_source=home&utm_medium=web#top") == one
+        kinds = {row["url"]: row["kind"] for row in archive.urls(one["id"])}
+        assert kinds == {f"{base}/news/1": "canonical", f"{base}/news/5": "requested"}
+        # Every fetched article page is kept: both pages of article one.
+        pages = archive.db.execute(
+            "select url, status from raw_pages where article_id = ? order by url", [one["id"]]
+        ).fetchall()
+        assert pages == [(f"{base}/news/1", 200), (f"{base}/news/5", 200)]
+        assert archive.db.execute(
+            "select count(distinct article_id) from raw_pages"
+        ).fetchone() == (len(archived),)
 
 
 def test_max_pages(rules_site: tuple[Server, Path], tmp_path: Path) -> None:

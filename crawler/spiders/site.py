@@ -19,11 +19,11 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.response import get_base_url
 
 from crawler import dates
+from crawler.article_page import article_item
 from crawler.dates import ParsedDate
-from crawler.extract import extract_article, language_code
-from crawler.items import Article, ArticleLoader
+from crawler.extract import language_code
+from crawler.items import Article
 from crawler.listing_years import ListingYears
-from crawler.rejections import reject_page
 from crawler.sitedef import DefinitionError, SiteDefinition, load_site
 from crawler.spiders import listing
 from crawler.urls import canonical_url
@@ -131,65 +131,16 @@ class SiteSpider(Spider):
     def parse_article(
         self, response: Response, listing_section: str | None, listing_year: int | None
     ) -> Iterator[Article]:
-        if not isinstance(response, HtmlResponse):
-            content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
-            self._reject(response, "not_html", f"not an HTML page (Content-Type: {content_type})")
-            return
-        fetched_at = datetime.now(UTC)
-        extracted = extract_article(
-            response.selector,
-            response.url,
+        item = article_item(
+            response,
             self.site,
-            fetched_at=fetched_at,
+            fetched_at=datetime.now(UTC),
             listing_section=listing_section,
+            listing_year=listing_year,
+            stats=self.crawler.stats,
         )
-        if not (
-            self.site.article_url.search(response.url)
-            or self.site.article_url.search(extracted.url)
-        ):
-            # A redirect to a login page, a paywall or the home page is not the article.
-            detail = f"redirected to {response.url}, which article_url does not match"
-            self._reject(response, "not_article_url", detail)
-            return
-        self.crawler.stats.inc_value("article/pages")
-        for field in extracted.unmatched_selectors:
-            self.crawler.stats.inc_value(f"selectors/unmatched/{field}")
-            logger.debug(
-                "site %r: selector %r (%s) matched nothing on %s; fell back to %s",
-                self.site.name,
-                field,
-                self.site.selectors[field],
-                response.url,
-                extracted.sources.get(field, "nothing"),
-            )
-        loader = ArticleLoader()
-        loader.add_value("url", extracted.url)
-        loader.add_value("site", self.site.name)
-        loader.add_value("seen_at", fetched_at)
-        loader.add_value("listing_year", listing_year)
-        for name in (
-            "title",
-            "published_raw",
-            "published_hint",
-            "modified_raw",
-            "authors",
-            "section",
-            "summary",
-            "body",
-            "tags",
-            "image_url",
-            "language",
-        ):
-            loader.add_value(name, getattr(extracted, name))
-        yield loader.load_item()
-
-    def _reject(self, response: Response, reason: str, detail: str) -> None:
-        """Log a rejected page under the URL the listing linked to, before any redirect."""
-        url = response.meta.get("redirect_urls", [response.url])[0]
-        message = reject_page(
-            self.crawler.stats, site=self.site.name, url=url, reason=reason, detail=detail
-        )
-        logger.warning(message)
+        if item is not None:
+            yield item
 
     def closed(self, reason: str) -> None:
         """Sum up selectors that matched nothing: on every page, the site has likely

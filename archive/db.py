@@ -452,6 +452,29 @@ class Archive:
         """Problems found in the file and the archive's invariants; empty when healthy."""
         return invariants.check(self._db)
 
+    def mark_seen(self, fetches: Sequence[tuple[str, str]]) -> int:
+        """Articles re-fetched and found unchanged without their text (a `304 Not Modified`
+        to a conditional request): (url, seen_at) pairs; only the seen times move.
+        Returns how many of the URLs lead to an article."""
+        for url, seen_at in fetches:
+            if not _is_aware_timestamp(seen_at):
+                raise ValueError(f"article {url!r}: seen_at must be an aware ISO 8601 time")
+        found = 0
+        with self._write_transaction():
+            for url, seen_at in fetches:
+                article = self.find_article(url)
+                if article is None:
+                    continue
+                found += 1
+                self._db.execute(
+                    "UPDATE article_versions SET last_seen_at = ? WHERE article_id = ? "
+                    "AND content_hash = ? AND last_seen_at < ?",
+                    [seen_at, article["id"], article["content_hash"], seen_at],
+                )
+                if _later(seen_at, article["last_seen_at"]):
+                    self._update_row("articles", article["id"], {"last_seen_at": seen_at})
+        return found
+
     def start_run(self, *, spider: str, site: str, started_at: str) -> int:
         _check_run_time("started_at", started_at)
         with self._write_transaction():

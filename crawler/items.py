@@ -63,6 +63,9 @@ class Article:
     seen_at: datetime | None = None
     #: The year the section listing's date order gives this article's year-less date.
     listing_year: int | None = None
+    #: When the feed or sitemap that linked the article says it was published (ISO 8601,
+    #: UTC): evidence for the date, and its year when the page prints none.
+    found_published: str | None = None
     #: How published_at's year was decided: see NormaliseDates.
     published_year_source: str | None = None
     #: Which layer published_at came from (selector, jsonld, meta, time, url, ...).
@@ -72,6 +75,15 @@ class Article:
     #: The fetched response (see crawler.article_page.raw_page): kept by the archive beside
     #: the article, never one of its columns.
     raw_page: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUnchanged:
+    """An archived article re-fetched conditionally and answered `304 Not Modified`."""
+
+    url: str
+    site: str
+    seen_at: datetime
 
 
 class ArticleLoader(ItemLoader):

@@ -24,7 +24,7 @@ from archive import Archive
 from archive.db import GUESSED_YEAR
 from archive.schema import ARTICLE_FIELDS
 from crawler import dates
-from crawler.items import Article
+from crawler.items import Article, SeenUnchanged
 from crawler.rejections import reject_page
 from crawler.sitedef import SiteDefinition
 from crawler.urls import year_in_path
@@ -53,7 +53,9 @@ class _Stage:
 class ValidateArticle(_Stage):
     """Refuse pages that gave no title or no body after every extraction layer."""
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
+        if not isinstance(item, Article):
+            return item
         missing = [name for name in ("title", "body") if not getattr(item, name)]
         if missing:
             raise DropItem(
@@ -73,7 +75,9 @@ class ValidateArticle(_Stage):
 class NormaliseDates(_Stage):
     """The crawl's date stage: `normalise_dates` with the spider's site and the crawl's stats."""
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
+        if not isinstance(item, Article):
+            return item
         return normalise_dates(item, _site(self.crawler), self.crawler.stats)
 
 
@@ -89,10 +93,17 @@ def normalise_dates(
     there is, and `published_year_source` says which: "date" (printed with its year),
     "relative", "metadata" (the page's machine date), "url" (a date in the URL path),
     "listing" (the section listing's date order) or "latest" (the latest year not after
-    the crawl). Only `stats` (optional) and the log are touched besides the copy.
+    the crawl), or "feed" (the date of the feed or sitemap that linked the article, read in
+    the site's time zone; when the page prints no date at all, that date is the article's,
+    with `published_source` "feed"). Only `stats` (optional) and the log are touched
+    besides the copy.
     """
     if item.seen_at is None:
         raise ValueError(f"site {site.name!r}: {item.url}: item has no seen_at")
+    item = replace(item)
+    dated_by_feed = item.published_raw is None and item.found_published is not None
+    if dated_by_feed:
+        item.published_raw, item.published_source = item.found_published, "feed"
     count = stats.inc_value if stats is not None else lambda key: None
     context = _DateContext(
         site=site,
@@ -103,13 +114,14 @@ def normalise_dates(
     hint_source, hint = _year_hint(item, context)
     published = _read(item, "published", context, hint, count)
     modified = _read(item, "modified", context, hint, count)
-    item = replace(item)
     item.published_at = dates.isoformat(published.value) if published else None
     item.modified_at = dates.isoformat(modified.value) if modified else None
     item.published_year_source = None
     if published:
         item.published_year_source = (
-            hint_source
+            "feed"
+            if dated_by_feed
+            else hint_source
             if published.year_from == "hint"
             else YEAR_SOURCES[published.year_from or "text"]
         )
@@ -149,6 +161,9 @@ def _year_hint(item: Article, context: _DateContext) -> tuple[str | None, int | 
         parsed = context.parse(item.published_hint, None)
         if parsed.value is not None and parsed.year_from == "text":
             return "metadata", parsed.value.astimezone(ZoneInfo(context.site.timezone)).year
+    if item.found_published:
+        found = datetime.fromisoformat(item.found_published)
+        return "feed", found.astimezone(ZoneInfo(context.site.timezone)).year
     year = year_in_path(item.url or "")
     if year is not None:
         return "url", year
@@ -215,6 +230,8 @@ class ArchiveArticles:
         self.archive: Archive | None = None
         #: Canonical URLs of the articles this crawl has archived, and how many.
         self.seen: set[str] = set()
+        #: (URL, time) of archived articles a conditional re-fetch found not modified.
+        self.unchanged: list[tuple[str, str]] = []
         self._timer = task.LoopingCall(self.flush)
 
     @classmethod
@@ -241,7 +258,10 @@ class ArchiveArticles:
             self.archive.close()
             self.archive = None
 
-    def process_item(self, item: Article) -> Article:
+    def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
+        if isinstance(item, SeenUnchanged):
+            self.unchanged.append((item.url, dates.isoformat(item.seen_at)))
+            return item
         repeat = item.url in self.seen
         if repeat:
             self.crawler.stats.inc_value("articles/duplicate")
@@ -252,6 +272,8 @@ class ArchiveArticles:
         return item
 
     def flush(self) -> None:
+        if self.unchanged and self.archive is not None:
+            self._flush_unchanged()
         if not self.batch or self.archive is None:
             return
         batch, self.batch = self.batch, []
@@ -274,3 +296,20 @@ class ArchiveArticles:
         for row, outcome in zip(batch, outcomes, strict=True):
             if not row.get("fetch_only"):
                 self.crawler.stats.inc_value(f"archive/{outcome}")
+
+    def _flush_unchanged(self) -> None:
+        assert self.archive is not None
+        unchanged, self.unchanged = self.unchanged, []
+        try:
+            found = self.archive.mark_seen(unchanged)
+        except sqlite3.Error as error:
+            self.unchanged = unchanged + self.unchanged
+            self.crawler.stats.inc_value("archive/write_errors")
+            logger.error(
+                "archive %s: could not record %d unchanged re-checks (%s); will retry",
+                self.path,
+                len(unchanged),
+                error,
+            )
+            return
+        self.crawler.stats.inc_value("archive/unchanged", found)

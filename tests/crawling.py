@@ -67,7 +67,12 @@ class Crawl:
 def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
     """Run one real crawl into `archive`, fast but with per-domain limits still in force."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
-    fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
+    fast = [
+        "DOWNLOAD_DELAY=0.01",
+        "AUTOTHROTTLE_START_DELAY=0.01",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+    ]
+    fast.append("ARCHIVE_FLUSH_SECONDS=1")
     for setting in (f"ARCHIVE_PATH={archive}", *fast, *settings):
         command += ["-s", setting]
     env = {**os.environ, "PYTHONWARNINGS": "error"}

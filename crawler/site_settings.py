@@ -19,7 +19,7 @@ OVERRIDABLE: Mapping[str, type] = {
     "USER_AGENT": str,
     "CONTACT_URL": str,
     "DOWNLOAD_DELAY": float,
-    "RANDOMIZE_DOWNLOAD_DELAY": bool,
+    "DOWNLOAD_DELAY_JITTER": float,
     "CONCURRENT_REQUESTS_PER_DOMAIN": int,
     "AUTOTHROTTLE_ENABLED": bool,
     "AUTOTHROTTLE_START_DELAY": float,

@@ -44,6 +44,12 @@ HTTPCACHE_ENABLED = False
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
 
+# A run's verdict (exit status, last log line, crawl_runs): it fails when more than
+# CRAWL_ERROR_THRESHOLD errors were logged, or, with CRAWL_EXPECT_ARTICLES, when the site
+# yielded no article at all (neither archived nor found again).
+CRAWL_ERROR_THRESHOLD = 10
+CRAWL_EXPECT_ARTICLES = True
+
 # Incremental crawling: archived articles are not fetched again unless published within
 # the site's `recheck_days` (then conditionally). False fetches every article found.
 INCREMENTAL_CRAWL = True

@@ -10,6 +10,8 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -19,7 +21,9 @@ from parsel import Selector
 
 from crawler import dates, site_settings
 
-BUNDLED_DIR = Path(__file__).parent / "sites"
+#: The bundled definitions, read as package resources so that they are found inside a
+#: zipped egg too (scrapyd runs a deployed project from its egg).
+BUNDLED_DIR: Traversable = resources.files("crawler") / "sites"
 
 #: Fields a site may give a CSS selector for, in the order the README lists them.
 SELECTOR_FIELDS = (
@@ -71,7 +75,7 @@ class SiteDefinition:
     start_urls: tuple[str, ...]
     article_url: re.Pattern[str]
     allowed_domains: tuple[str, ...]
-    path: Path
+    path: Path | Traversable
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     next_page: str | None = None
@@ -105,14 +109,17 @@ def ascii_host(host: str) -> str:
         return host.lower()
 
 
-def bundled_sites() -> dict[str, Path]:
+def bundled_sites() -> dict[str, Traversable]:
     """The bundled definitions by spider name (the file name is the spider name)."""
-    return {path.stem: path for path in sorted(BUNDLED_DIR.glob("*.toml"))}
+    files = (entry for entry in BUNDLED_DIR.iterdir() if entry.name.endswith(".toml"))
+    return {entry.name.removesuffix(".toml"): entry for entry in sorted(files, key=str)}
 
 
-def load_site(path: str | Path, *, expected_name: str | None = None) -> SiteDefinition:
-    """Read and validate one definition file."""
-    path = Path(path)
+def load_site(
+    path: str | Path | Traversable, *, expected_name: str | None = None
+) -> SiteDefinition:
+    """Read and validate one definition file (a path, or a bundled package resource)."""
+    path = Path(path) if isinstance(path, str) else path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -122,7 +129,9 @@ def load_site(path: str | Path, *, expected_name: str | None = None) -> SiteDefi
     return _validate(raw, path, expected_name)
 
 
-def _validate(raw: dict[str, Any], path: Path, expected_name: str | None) -> SiteDefinition:
+def _validate(
+    raw: dict[str, Any], path: Path | Traversable, expected_name: str | None
+) -> SiteDefinition:
     def fail(key: str, problem: str) -> DefinitionError:
         return DefinitionError(f"{path}: key '{key}': {problem}")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -44,7 +45,7 @@ class SiteSpider(Spider):
 
     name = "site"
     #: Set on the spider classes of bundled definitions; `-a config=` overrides it.
-    definition: ClassVar[Path | None] = None
+    definition: ClassVar[Path | Traversable | None] = None
 
     def __init__(self, config: str | None = None, **kwargs: Any) -> None:
         self.site: SiteDefinition = self.load_definition(config)

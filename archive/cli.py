@@ -490,11 +490,10 @@ def _format_reparse(report: ReparseReport) -> str:
 
 
 def _format_stats(archive_stats: ArchiveStats, totals: Overview) -> str:
-    articles = _format_sections(archive_stats) if archive_stats.sections else "No articles yet."
-    return (
-        f"{articles}\n\n{_format_totals(totals)}\n\n"
-        f"Last runs:\n{_format_runs(archive_stats.recent_runs)}"
-    )
+    runs = f"Last runs:\n{_format_runs(archive_stats.recent_runs)}"
+    if not archive_stats.sections:
+        return f"No articles yet.\n\n{runs}"
+    return f"{_format_sections(archive_stats)}\n\n{_format_totals(totals)}\n\n{runs}"
 
 
 def _format_totals(totals: Overview) -> str:

@@ -1,8 +1,10 @@
 """The ``archive`` command: parse arguments, call ``Archive``, print. No logic of its own."""
 
 import json
+import shutil
 import sqlite3
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -469,9 +471,15 @@ def _format_article(
     lines += [f"{name.ljust(width)}  {'-' if value is None else value}" for name, value in fields]
     lines += ["", "URLs:"] + [f"  {row['kind'].ljust(9)}  {row['url']}" for row in urls]
     if shown["summary"]:
-        lines += ["", shown["summary"]]
-    lines += ["", shown["body"]]
+        lines += ["", _wrapped(shown["summary"])]
+    lines += ["", _wrapped(shown["body"])]
     return "\n".join(lines)
+
+
+def _wrapped(text: str) -> str:
+    """Paragraphs filled to the terminal's width (at most 100 columns), still apart."""
+    width = min(shutil.get_terminal_size().columns, 100)
+    return "\n\n".join(textwrap.fill(paragraph, width) for paragraph in text.split("\n\n"))
 
 
 def _format_reparse(report: ReparseReport) -> str:

@@ -1,13 +1,14 @@
 """A readable unified diff between two versions of an article.
 
 The fields a reader cares about come first, one per line (`title: ...`), then the body
-one paragraph per line, so an edited sentence shows as its paragraph taken out and put
-back changed, and a moved paragraph as one line moved.
+one sentence per line with a blank line between paragraphs, so a corrected word shows as
+its sentence changed, not as a whole paragraph taken out and put back.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,24 @@ HEADER_FIELDS = (
     "language",
     "image_url",
 )
+
+#: Where a sentence may end: . ! ? or … (and closing quotes or brackets), then space.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]?\s+")
+_OPENING = "\"'“‘«(["
+
+
+def sentences(paragraph: str) -> list[str]:
+    """A paragraph cut where a sentence end is followed by a capital, a digit or an
+    opening quote, in any script ("Mr. smith" and "e.g. this" stay whole)."""
+    text = paragraph.strip()
+    parts, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        following = text[end.end() : end.end() + 1]
+        if following and (following.isupper() or following.isdigit() or following in _OPENING):
+            parts.append(text[start : end.end()].rstrip())
+            start = end.end()
+    parts.append(text[start:])
+    return [part for part in parts if part]
 
 
 def version_lines(version: Mapping[str, Any]) -> list[str]:

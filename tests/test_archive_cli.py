@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from archive import Archive
 from archive.cli import cli
+from archive.textdiff import sentences
 from tests.archive_rows import COUNTS
 from tests.archive_rows import article as archive_row
 
@@ -268,3 +269,21 @@ def test_check_healthy_and_broken(db_path: Path) -> None:
     problems = output.splitlines()
     assert any("version_count" in line for line in problems[:-1])
     assert problems[-1].startswith("Error: ") and problems[-1].endswith(f"found in {db_path}")
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        ("One. Two! Three? Four", ["One.", "Two!", "Three?", "Four"]),
+        ('He said "No." Then left.', ['He said "No."', "Then left."]),
+        (
+            "Москва ответила. 3 человека. «Да» — сказал он.",
+            ["Москва ответила.", "3 человека.", "«Да» — сказал он."],
+        ),
+        ("İlham danışdı. Əliyev gəldi.", ["İlham danışdı.", "Əliyev gəldi."]),
+        ("Prices rose 2.5 per cent, e.g. in Baku.", ["Prices rose 2.5 per cent, e.g. in Baku."]),
+        ("", []),
+    ],
+)
+def test_diff_compares_sentence_by_sentence(paragraph: str, expected: list[str]) -> None:
+    assert sentences(paragraph) == expected

@@ -1,12 +1,14 @@
 """The archive library: every write to the database goes through ``Archive``.
 
-All dedup and upsert rules live here so that any number of writers (one per
-crawler, or one ingesting for many) agree on what "new", "updated" and
-"unchanged" mean.
+All dedup, version and alias rules live here so that any number of writers (one per
+crawler, or one ingesting for many) agree on what "new", "updated" and "unchanged"
+mean, what a version is and which article a URL leads to.
 """
 
 import hashlib
 import json
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from crawler.urls import canonical_url
 # Long enough that a writer waits out another process's batch instead of failing.
 BUSY_TIMEOUT_MS = 30_000
 RECENT_RUNS = 5
+OPEN_RETRY_SECONDS = 0.05
 
 INPUT_KEYS = (*ARTICLE_FIELDS, "seen_at")
 #: Keys an input article may carry besides its fields: the URLs it was reached through,
@@ -122,13 +125,29 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self._db = Database(path)
-        self._articles = self._db.table("articles")
         self._runs = self._db.table("crawl_runs")
         try:
-            self._configure()
+            self._open()
         except BaseException:
             self._db.close()
             raise
+
+    def _open(self) -> None:
+        """Configure the connection, waiting out another process that is opening the file.
+
+        SQLite answers "database is locked" at once, without the busy timeout, to a
+        connection that meets another one switching a new file to WAL or recovering its
+        WAL index; two crawls started together on a new archive meet exactly that.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._configure()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(OPEN_RETRY_SECONDS)
 
     def _configure(self) -> None:
         """Set up the connection, then check the schema version without a lock.

@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archive import Archive
 from tests.archive_rows import article
@@ -134,3 +136,11 @@ def test_fetch_only_records_the_fetch_but_never_the_fields(archive: Archive) -> 
     )
     with pytest.raises(ValueError, match="key 'fetch_only' must be a bool"):
         archive.upsert_articles([article(1, fetch_only="yes")])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=80))
+def test_find_article_answers_any_string(archive: Archive, text: str) -> None:
+    assert archive.find_article(text) is None

@@ -45,15 +45,17 @@ def sentences(paragraph: str) -> list[str]:
 
 
 def version_lines(version: Mapping[str, Any]) -> list[str]:
-    """A version as lines: `field: value` for the header fields, a blank line, the paragraphs."""
+    """A version as lines: `field: value` for the header fields, then each paragraph's
+    sentences after a blank line."""
     lines = []
     for name in HEADER_FIELDS:
         value = version.get(name)
         if isinstance(value, list | tuple):
             value = ", ".join(value)
         lines.append(f"{name}: {'' if value is None else value}")
-    lines.append("")
-    lines.extend(paragraph.strip() for paragraph in (version.get("body") or "").split("\n\n"))
+    for paragraph in (version.get("body") or "").split("\n\n"):
+        lines.append("")
+        lines.extend(sentences(paragraph))
     return lines
 
 

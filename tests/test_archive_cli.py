@@ -153,8 +153,12 @@ def test_group_help_lists_every_command() -> None:
 
 
 LATER = "2024-03-05T08:00:00+00:00"
-FIRST_BODY = "Troops left the city.\n\nThe minister spoke on Monday.\n\nTalks go on."
-SECOND_BODY = "Troops left the city.\n\nThe minister spoke on Tuesday.\n\nTalks go on."
+FIRST_BODY = (
+    "Troops left the city.\n\nThe minister spoke on Monday. He left at noon.\n\nTalks go on."
+)
+SECOND_BODY = (
+    "Troops left the city.\n\nThe minister spoke on Tuesday. He left at noon.\n\nTalks go on."
+)
 
 
 @pytest.fixture
@@ -232,7 +236,9 @@ def test_diff_of_the_last_two_versions(revised_db: Path) -> None:
         "-The minister spoke on Monday.",
         "+The minister spoke on Tuesday.",
     ]
-    assert " Troops left the city." in lines  # context around the change
+    # Context around the changed sentence, which alone is shown changed.
+    assert " Troops left the city." in lines
+    assert " He left at noon." in lines
 
 
 def test_diff_picks_versions_and_explains_what_it_cannot_do(revised_db: Path) -> None:

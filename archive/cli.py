@@ -180,7 +180,7 @@ def search_command(
         click.echo(f"  {where} · {hit.published_at or 'undated'} · {hit.url}")
         click.echo(f"  {' '.join(hit.snippet.split())}\n")
     if len(result.hits) == limit:
-        click.echo(f"(first {limit} matches; --limit shows more)", err=True)
+        click.echo(f"(showing the first {limit}; --limit shows more)", err=True)
 
 
 url_argument = click.argument("url")
@@ -485,7 +485,8 @@ def _wrapped(text: str) -> str:
 def _format_reparse(report: ReparseReport) -> str:
     lines = [
         f"{_plural(report.pages, 'raw page')} re-extracted: "
-        f"{report.new_versions} new text (a new version), {report.updated} other fields "
+        f"{report.new_versions} with a changed text (a new version, or an earlier one "
+        f"current again), {report.updated} other fields "
         f"updated, {report.unchanged} unchanged, {len(report.rejected)} not archivable"
     ]
     lines += [f"  not archivable: {url}: {reason}" for url, reason in report.rejected]

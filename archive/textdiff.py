@@ -52,7 +52,7 @@ def version_lines(version: Mapping[str, Any]) -> list[str]:
         value = version.get(name)
         if isinstance(value, list | tuple):
             value = ", ".join(value)
-        lines.append(f"{name}: {'' if value is None else value}")
+        lines.append(f"{name}: {'' if value is None else value}".rstrip())
     for paragraph in (version.get("body") or "").split("\n\n"):
         lines.append("")
         lines.extend(sentences(paragraph))

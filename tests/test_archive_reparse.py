@@ -142,7 +142,8 @@ def test_reparse_command(archive: Archive, new_definition: Path) -> None:
     result = CliRunner().invoke(cli, ["reparse", "--db", db, "--config", str(new_definition)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "3 raw pages re-extracted: 1 new text (a new version), 0 other fields updated, "
+        "3 raw pages re-extracted: 1 with a changed text (a new version, or an earlier one "
+        "current again), 0 other fields updated, "
         "1 unchanged, 1 not archivable",
         f"  not archivable: {BASE}/world/3: not an article page of the site for today's code",
     ]

@@ -215,5 +215,5 @@ def test_search_order_and_limit(archive: Archive) -> None:
     assert titles == [
         "Новости обороны",
         "Iron Dome deal signed",
-        "(first 2 matches; --limit shows more)",
+        "(showing the first 2; --limit shows more)",
     ]

@@ -1,11 +1,11 @@
 """Raw pages: every fetched response kept compressed, in the article's transaction."""
 
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 
 from archive import Archive
 from tests.archive_rows import article
@@ -55,7 +55,8 @@ def test_raw_page_is_kept_compressed_with_its_context(archive: Archive) -> None:
     compressed, codec, size = archive.db.execute(
         "select body, encoding_codec, body_size from raw_pages"
     ).fetchone()
-    assert codec == "zlib" and zlib.decompress(compressed) == page()["body"]
+    assert codec == "zstd"
+    assert zstandard.ZstdDecompressor().decompress(compressed) == page()["body"]
     assert len(compressed) < size / 5
 
 

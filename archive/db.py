@@ -423,7 +423,13 @@ class Archive:
                 )
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
-        return next(iter(self._db.query(sql, params)), None)
+        """The first row as a dict, straight from sqlite3: the write path runs dozens of
+        these per article, and sqlite-utils' query() parses each statement first."""
+        cursor = self._db.conn.execute(sql, params)
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
     def find_article(self, url: str) -> dict[str, Any] | None:
         """The article any URL it was reached through leads to, or None.

@@ -200,6 +200,22 @@ class Archive:
         with self._write_transaction():
             return [self._upsert(entry, run_id) for entry in checked]
 
+    def add_rejected_pages(
+        self, pages: Sequence[tuple[Mapping[str, Any], str]], *, run_id: int | None = None
+    ) -> None:
+        """Keep the raw pages of article pages that gave no article, each with the reason.
+
+        Extraction may improve: `archive reparse` of a later version can read them.
+        """
+        for page, reason in pages:
+            if problem := rawpages.problem(page):
+                raise ValueError(f"rejected page {page.get('url')!r}: raw_page {problem}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"rejected page {page['url']!r}: a reason is required")
+        with self._write_transaction():
+            for page, reason in pages:
+                rawpages.store(self._db, None, page, run_id, rejected=reason)
+
     def _sign_new_texts(self, entries: Sequence[_Input]) -> None:
         """Compute the signatures the write will need before taking the write lock.
 

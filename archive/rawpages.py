@@ -83,13 +83,30 @@ def _is_aware(value: object) -> bool:
         return False
 
 
-def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | None) -> None:
-    """Keep one fetch of an article: a new row for a new body, else count the fetch."""
+def store(
+    db: Database,
+    article_id: int | None,
+    page: Mapping[str, Any],
+    run_id: int | None,
+    rejected: str | None = None,
+) -> None:
+    """Keep one fetch: a new row for a new body, else count the fetch.
+
+    A page that gave no article (`article_id` None) says why in `rejected`; its bodies
+    are told apart by URL.
+    """
     digest = hashlib.sha256(page["body"]).hexdigest()
-    existing = db.execute(
-        "SELECT id, last_fetched_at FROM raw_pages WHERE article_id = ? AND body_sha256 = ?",
-        [article_id, digest],
-    ).fetchone()
+    if article_id is None:
+        existing = db.execute(
+            "SELECT id, last_fetched_at FROM raw_pages "
+            "WHERE article_id IS NULL AND url = ? AND body_sha256 = ?",
+            [page["url"], digest],
+        ).fetchone()
+    else:
+        existing = db.execute(
+            "SELECT id, last_fetched_at FROM raw_pages WHERE article_id = ? AND body_sha256 = ?",
+            [article_id, digest],
+        ).fetchone()
     if existing is not None:
         latest = max(existing[1], page["fetched_at"], key=datetime.fromisoformat)
         db.execute(
@@ -100,7 +117,7 @@ def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | 
     db.execute(
         """INSERT INTO raw_pages (article_id, url, status, headers, body, encoding_codec,
         body_size, body_sha256, fetched_at, last_fetched_at, run_id, site, listing_section,
-        listing_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        listing_year, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             article_id,
             page["url"],
@@ -116,6 +133,7 @@ def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | 
             page["site"],
             page["listing_section"],
             page["listing_year"],
+            rejected,
         ],
     )
 

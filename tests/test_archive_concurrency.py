@@ -86,12 +86,20 @@ def test_two_sites_at_once(servers: list[tuple[Server, list]], tmp_path: Path) -
             "alpha": len(expected_urls(first, first_manifest)),
             "beta": len(expected_urls(second, second_manifest)),
         }
-        assert db.execute("select count(*) from raw_pages").fetchone()[0] == len(urls)
+        assert db.execute("select count(*) from raw_pages where article_id is not null").fetchone()[
+            0
+        ] == len(urls)
+        # The page each site serves without a body is kept too, with the reason.
+        rejected = db.execute(
+            "select site, rejected from raw_pages where article_id is null order by site"
+        ).fetchall()
+        assert [site for site, _ in rejected] == ["alpha", "beta"]
+        assert all("no body" in reason for _, reason in rejected)
         # Each raw page names the run that fetched it, a run of its own site.
         assert db.execute(
             "select count(*) from raw_pages join crawl_runs on crawl_runs.id = raw_pages.run_id "
             "where crawl_runs.site = raw_pages.site"
-        ).fetchone()[0] == len(urls)
+        ).fetchone()[0] == len(urls) + len(rejected)
         assert db.execute("select max(version_count) from articles").fetchone()[0] == 1
         runs = db.execute("select site, finish_reason, articles_new from crawl_runs").fetchall()
         assert sorted(runs) == [
@@ -123,7 +131,9 @@ def test_same_site_twice_at_once(servers: list[tuple[Server, list]], tmp_path: P
             1,
         )
         # Each page was fetched twice with the same bytes: one raw page, two fetches.
-        assert db.execute("select count(*), sum(fetch_count) from raw_pages").fetchone() == (
+        assert db.execute(
+            "select count(*), sum(fetch_count) from raw_pages where article_id is not null"
+        ).fetchone() == (
             len(expected),
             2 * len(expected),
         )

@@ -6,7 +6,8 @@ path: Article items with their URL variants and raw HTML pages go through the
 hashes, versions, URL aliases, authors/tags tables, FTS triggers, MinHash near-duplicate
 signatures and raw page compression). Only the writes are timed, not making the items.
 Then it times the questions users ask (median of many), the export formats, and reports
-the file size per 1,000 articles, and what compressing the stored text would save.
+the file size per 1,000 articles, and what compressing the stored text would save
+(with the codec raw pages are stored in).
 
     .venv/bin/python bench/archive_scale.py [--articles 1000000] [--db PATH] [--keep]
 """
@@ -21,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import Any
 
 from scrapy.utils.test import get_crawler
 
-from archive import Archive
+from archive import Archive, rawpages
 from archive.export import export
 from archive.search import ArticleFilter, search
 from crawler.items import Article
@@ -235,7 +235,7 @@ def exports(archive: Archive) -> Iterator[tuple[str, float, int]]:
 
 
 def sizes(archive: Archive, path: Path, count: int) -> dict[str, float]:
-    """Bytes per 1,000 articles: the file, its tables, and the text with and without zlib."""
+    """Bytes per 1,000 articles: the file, its tables, and the text with and without compression."""
     db = archive.db
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     per_k = 1000 / count
@@ -252,12 +252,12 @@ def sizes(archive: Archive, path: Path, count: int) -> dict[str, float]:
         db.execute(f"SELECT sum({text_columns}) FROM {table}").fetchone()[0]
         for table in ("articles", "article_versions")
     )
-    # What zlib (level 6, per row, as raw pages are stored) makes of the same text: a sample.
+    # What the raw pages' codec (per row, as they are stored) makes of the same text: a sample.
     sample = db.execute(
         "SELECT title, coalesce(summary, ''), body FROM articles ORDER BY random() LIMIT 5000"
     ).fetchall()
     plain = sum(len("\x1f".join(row).encode()) for row in sample)
-    packed = sum(len(zlib.compress("\x1f".join(row).encode(), 6)) for row in sample)
+    packed = sum(len(rawpages.compress("\x1f".join(row).encode())) for row in sample)
     raw_received, raw_stored = db.execute(
         "SELECT sum(body_size), sum(length(body)) FROM raw_pages"
     ).fetchone()
@@ -265,11 +265,11 @@ def sizes(archive: Archive, path: Path, count: int) -> dict[str, float]:
     saved = stored_text * (1 - packed / plain)
     return {
         "file": file_size * per_k,
-        "file, stored text zlib-compressed (estimate)": (file_size - saved) * per_k,
+        f"file, stored text {rawpages.CODEC}-compressed (estimate)": (file_size - saved) * per_k,
         "stored text (articles + versions)": stored_text * per_k,
-        "  zlib ratio of that text": packed / plain,
+        f"  {rawpages.CODEC} ratio of that text": packed / plain,
         "raw pages as received": raw_received * per_k,
-        "raw pages as stored (zlib)": raw_stored * per_k,
+        f"raw pages as stored ({rawpages.CODEC})": raw_stored * per_k,
         **{f"table {name}": size for name, size in list(tables.items())[:8]},
     }
 

@@ -53,7 +53,7 @@ def cli() -> None:
     """Read, search, export, check and serve a news archive database."""
 
 
-@cli.command()
+@cli.command(short_help="Articles per site and section, versions, raw pages, runs.")
 @db_option
 def stats(db_path: Path) -> None:
     """Articles per site and section with their publication range, versions, and the last runs.
@@ -68,7 +68,7 @@ def stats(db_path: Path) -> None:
     click.echo(_format_stats(archive_stats, totals))
 
 
-@cli.command()
+@cli.command(short_help="Recent crawl runs with their counts.")
 @db_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 def runs(db_path: Path, limit: int) -> None:
@@ -125,7 +125,7 @@ def _article_filter(
         raise click.BadParameter(str(error), param_hint="'--since' / '--until'") from None
 
 
-@cli.command(name="search")
+@cli.command(name="search", short_help="Full-text search with snippets and filters.")
 @click.argument("query")
 @db_option
 @_filter_options
@@ -186,7 +186,7 @@ def search_command(
 url_argument = click.argument("url")
 
 
-@cli.command()
+@cli.command(short_help="An article by any of its URLs.")
 @url_argument
 @db_option
 @click.option("--version", "version_number", type=click.IntRange(min=1), help="Show this version.")
@@ -215,7 +215,7 @@ def show(url: str, db_path: Path, version_number: int | None, as_json: bool) -> 
     click.echo(_format_article(article, shown, urls, len(versions)))
 
 
-@cli.command()
+@cli.command(short_help="Unified diff between two versions of an article.")
 @url_argument
 @db_option
 @click.option(
@@ -255,7 +255,7 @@ def diff(url: str, db_path: Path, old: int | None, new: int | None, context: int
         click.echo(click.style(line, fg=colour) if colour else line)
 
 
-@cli.command(name="export")
+@cli.command(name="export", short_help="Articles as JSON Lines, CSV or Parquet, streamed.")
 @db_option
 @_filter_options
 @click.option(
@@ -306,7 +306,7 @@ def export_command(
     click.echo(f"{_plural(written, 'article')} exported to {destination} ({fmt})", err=True)
 
 
-@cli.command(name="reparse")
+@cli.command(name="reparse", short_help="Re-extract the stored raw pages, no request.")
 @db_option
 @click.option("--site", help="Only the articles of this site.")
 @click.option(
@@ -340,7 +340,7 @@ def reparse_command(db_path: Path, site: str | None, config: Path | None) -> Non
     click.echo(_format_reparse(report))
 
 
-@cli.command()
+@cli.command(short_help="Integrity check and the archive's invariants.")
 @db_option
 def check(db_path: Path) -> None:
     """Integrity check and the archive's own invariants; exit status 1 on any problem.
@@ -362,7 +362,7 @@ def check(db_path: Path) -> None:
     )
 
 
-@cli.command(name="serve")
+@cli.command(name="serve", short_help="Datasette on 127.0.0.1, read-only.")
 @db_option
 @click.option(
     "--port",

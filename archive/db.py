@@ -287,11 +287,13 @@ class Archive:
 
     def _seen_again(self, article_id: int, entry: _Input) -> None:
         """The article's text was fetched again through another URL: only times move."""
-        self._db.execute(
-            "UPDATE article_versions SET last_seen_at = ? WHERE article_id = ? "
-            "AND content_hash = ? AND last_seen_at < ?",
-            [entry.seen_at, article_id, entry.row["content_hash"], entry.seen_at],
+        version = self._one(
+            "SELECT id, last_seen_at FROM article_versions WHERE article_id = ? "
+            "AND content_hash = ?",
+            [article_id, entry.row["content_hash"]],
         )
+        if version is not None and _later(entry.seen_at, version["last_seen_at"]):
+            self._update_row("article_versions", version["id"], {"last_seen_at": entry.seen_at})
         stored = self._one("SELECT last_seen_at FROM articles WHERE id = ?", [article_id])
         assert stored is not None
         if _later(entry.seen_at, stored["last_seen_at"]):

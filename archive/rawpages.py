@@ -146,7 +146,7 @@ def latest(db: Database, site: str | None) -> Iterator[dict[str, Any]]:
             """SELECT id FROM (
                 SELECT raw_pages.id, raw_pages.article_id, row_number() OVER (
                     PARTITION BY raw_pages.article_id
-                    ORDER BY raw_pages.last_fetched_at DESC, raw_pages.id DESC) AS rank
+                    ORDER BY julianday(raw_pages.last_fetched_at) DESC, raw_pages.id DESC) AS rank
                 FROM raw_pages JOIN articles ON articles.id = raw_pages.article_id
                 WHERE ? IS NULL OR articles.site = ?
             ) WHERE rank = 1 ORDER BY article_id""",

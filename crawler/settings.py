@@ -1,5 +1,9 @@
 """Scrapy settings of the project. Every value can be overridden with `-s NAME=VALUE`."""
 
+from dataclasses import fields
+
+from crawler.items import Article
+
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -36,4 +40,7 @@ ARCHIVE_BATCH_SIZE = 100
 ARCHIVE_FLUSH_SECONDS = 5.0
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Feed exports (`scrapy crawl ... -o items.jsonl`) carry every item field but the raw page:
+# its body is bytes, which feeds cannot hold, and the archive keeps it.
+FEED_EXPORT_FIELDS = [field.name for field in fields(Article) if field.name != "raw_page"]
 LOG_LEVEL = "INFO"

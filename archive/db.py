@@ -1,12 +1,14 @@
 """The archive library: every write to the database goes through ``Archive``.
 
-All dedup and upsert rules live here so that any number of writers (one per
-crawler, or one ingesting for many) agree on what "new", "updated" and
-"unchanged" mean.
+All dedup, version and alias rules live here so that any number of writers (one per
+crawler, or one ingesting for many) agree on what "new", "updated" and "unchanged"
+mean, what a version is and which article a URL leads to.
 """
 
 import hashlib
 import json
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from crawler.urls import canonical_url
 # Long enough that a writer waits out another process's batch instead of failing.
 BUSY_TIMEOUT_MS = 30_000
 RECENT_RUNS = 5
+OPEN_RETRY_SECONDS = 0.05
 
 INPUT_KEYS = (*ARTICLE_FIELDS, "seen_at")
 #: Keys an input article may carry besides its fields: the URLs it was reached through,
@@ -122,13 +125,29 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self._db = Database(path)
-        self._articles = self._db.table("articles")
         self._runs = self._db.table("crawl_runs")
         try:
-            self._configure()
+            self._open()
         except BaseException:
             self._db.close()
             raise
+
+    def _open(self) -> None:
+        """Configure the connection, waiting out another process that is opening the file.
+
+        SQLite answers "database is locked" at once, without the busy timeout, to a
+        connection that meets another one switching a new file to WAL or recovering its
+        WAL index; two crawls started together on a new archive meet exactly that.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._configure()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(OPEN_RETRY_SECONDS)
 
     def _configure(self) -> None:
         """Set up the connection, then check the schema version without a lock.
@@ -180,6 +199,22 @@ class Archive:
         self._sign_new_texts(checked)
         with self._write_transaction():
             return [self._upsert(entry, run_id) for entry in checked]
+
+    def add_rejected_pages(
+        self, pages: Sequence[tuple[Mapping[str, Any], str]], *, run_id: int | None = None
+    ) -> None:
+        """Keep the raw pages of article pages that gave no article, each with the reason.
+
+        Extraction may improve: `archive reparse` of a later version can read them.
+        """
+        for page, reason in pages:
+            if problem := rawpages.problem(page):
+                raise ValueError(f"rejected page {page.get('url')!r}: raw_page {problem}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"rejected page {page['url']!r}: a reason is required")
+        with self._write_transaction():
+            for page, reason in pages:
+                rawpages.store(self._db, None, page, run_id, rejected=reason)
 
     def _sign_new_texts(self, entries: Sequence[_Input]) -> None:
         """Compute the signatures the write will need before taking the write lock.
@@ -252,11 +287,13 @@ class Archive:
 
     def _seen_again(self, article_id: int, entry: _Input) -> None:
         """The article's text was fetched again through another URL: only times move."""
-        self._db.execute(
-            "UPDATE article_versions SET last_seen_at = ? WHERE article_id = ? "
-            "AND content_hash = ? AND last_seen_at < ?",
-            [entry.seen_at, article_id, entry.row["content_hash"], entry.seen_at],
+        version = self._one(
+            "SELECT id, last_seen_at FROM article_versions WHERE article_id = ? "
+            "AND content_hash = ?",
+            [article_id, entry.row["content_hash"]],
         )
+        if version is not None and _later(entry.seen_at, version["last_seen_at"]):
+            self._update_row("article_versions", version["id"], {"last_seen_at": entry.seen_at})
         stored = self._one("SELECT last_seen_at FROM articles WHERE id = ?", [article_id])
         assert stored is not None
         if _later(entry.seen_at, stored["last_seen_at"]):
@@ -404,7 +441,13 @@ class Archive:
                 )
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
-        return next(iter(self._db.query(sql, params)), None)
+        """The first row as a dict, straight from sqlite3: the write path runs dozens of
+        these per article, and sqlite-utils' query() parses each statement first."""
+        cursor = self._db.conn.execute(sql, params)
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        return dict(zip((column[0] for column in cursor.description), values, strict=True))
 
     def find_article(self, url: str) -> dict[str, Any] | None:
         """The article any URL it was reached through leads to, or None.

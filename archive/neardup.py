@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,9 +41,11 @@ SCHEME = "affine32"
 FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT = 0.1, 0.9
 BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
 #: What a stored signature was made with; only signatures of the same kind are compared.
-SIGNATURE_KIND = f"{SCHEME}/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
+SIGNATURE_KIND = f"{SCHEME}/crc/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
 
 _WORD = re.compile(r"\w+")
+#: Odd 64-bit constant (the golden ratio's) that spreads word hashes across a 3-gram hash.
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 #: The random permutations are the same for every signature (same seed); made once.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
@@ -53,12 +56,25 @@ class Match:
     similarity: float
 
 
-def shingles(body: str) -> set[bytes]:
+def shingles(body: str) -> np.ndarray:
+    """The distinct word 3-grams of a body, each as a 32-bit hash, sorted.
+
+    Each word is hashed once (CRC-32 of its UTF-8, in C) and the hashes of three
+    neighbours are combined in one numpy pass, so a body costs one Python call per word,
+    not one per 3-gram. datasketch's affine32 scheme mixes every value again (MurmurHash3's
+    finaliser) before its permutations, so the input need not be a cryptographic hash.
+    """
     words = _WORD.findall(body.casefold())
-    return {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    }
+    if len(words) < SHINGLE_WORDS:
+        return np.empty(0, dtype=np.uint32)
+    hashes = np.fromiter(
+        (zlib.crc32(word.encode("utf-8")) for word in words), dtype=np.uint64, count=len(words)
+    )
+    count = len(words) - SHINGLE_WORDS + 1
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        combined = combined * _MULTIPLIER + hashes[offset : offset + count]
+    return np.unique(((combined >> np.uint64(32)) ^ combined).astype(np.uint32))
 
 
 def signature(body: str) -> np.ndarray | None:
@@ -66,8 +82,8 @@ def signature(body: str) -> np.ndarray | None:
     grams = shingles(body)
     if len(grams) < MIN_SHINGLES:
         return None
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS)
-    minhash.update_batch(list(grams))
+    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS, hashfunc=int)
+    minhash.update_batch(grams.tolist())
     return minhash.hashvalues.astype(np.uint32)
 
 

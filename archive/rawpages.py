@@ -3,24 +3,26 @@
 One row per distinct body of an article (by sha256 of the bytes as received): a
 re-crawl that fetches the same bytes again only moves `last_fetched_at` and counts the
 fetch, so daily re-crawls of unchanged pages cost no space, while every body an article
-ever had stays available for re-extraction. Bodies are zlib-compressed (the standard
-library, readable with any zlib binding); `encoding_codec` names the codec of each row
-so another one can be added without rewriting old rows.
+ever had stays available for re-extraction. Bodies are Zstandard-compressed (level 3):
+on HTML it compresses as well as zlib's default level at about three times the speed,
+which matters because compression is the largest part of writing a new raw page.
+`encoding_codec` names the codec of each row, so another can be added without
+rewriting old rows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
+import zstandard
 from sqlite_utils import Database
 
-CODEC = "zlib"
-COMPRESSION_LEVEL = 6
+CODEC = "zstd"
+COMPRESSION_LEVEL = 3
 #: Raw pages read per query when iterating, so a reader holds no long statement open.
 READ_CHUNK = 200
 #: The keys of a raw page as the crawl gives it (`run_id` is added by the archive).
@@ -30,13 +32,14 @@ RAW_PAGE_KEYS = frozenset(
 
 
 def compress(body: bytes) -> bytes:
-    return zlib.compress(body, COMPRESSION_LEVEL)
+    """A Zstandard frame with the content size in its header, so readers size the output."""
+    return zstandard.ZstdCompressor(level=COMPRESSION_LEVEL).compress(body)
 
 
 def decompress(body: bytes, codec: str) -> bytes:
     if codec != CODEC:
         raise ValueError(f"raw page body in unknown codec {codec!r}")
-    return zlib.decompress(body)
+    return zstandard.ZstdDecompressor().decompress(body)
 
 
 def header(headers: Mapping[str, Any], name: str) -> str | None:
@@ -80,13 +83,30 @@ def _is_aware(value: object) -> bool:
         return False
 
 
-def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | None) -> None:
-    """Keep one fetch of an article: a new row for a new body, else count the fetch."""
+def store(
+    db: Database,
+    article_id: int | None,
+    page: Mapping[str, Any],
+    run_id: int | None,
+    rejected: str | None = None,
+) -> None:
+    """Keep one fetch: a new row for a new body, else count the fetch.
+
+    A page that gave no article (`article_id` None) says why in `rejected`; its bodies
+    are told apart by URL.
+    """
     digest = hashlib.sha256(page["body"]).hexdigest()
-    existing = db.execute(
-        "SELECT id, last_fetched_at FROM raw_pages WHERE article_id = ? AND body_sha256 = ?",
-        [article_id, digest],
-    ).fetchone()
+    if article_id is None:
+        existing = db.execute(
+            "SELECT id, last_fetched_at FROM raw_pages "
+            "WHERE article_id IS NULL AND url = ? AND body_sha256 = ?",
+            [page["url"], digest],
+        ).fetchone()
+    else:
+        existing = db.execute(
+            "SELECT id, last_fetched_at FROM raw_pages WHERE article_id = ? AND body_sha256 = ?",
+            [article_id, digest],
+        ).fetchone()
     if existing is not None:
         latest = max(existing[1], page["fetched_at"], key=datetime.fromisoformat)
         db.execute(
@@ -97,7 +117,7 @@ def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | 
     db.execute(
         """INSERT INTO raw_pages (article_id, url, status, headers, body, encoding_codec,
         body_size, body_sha256, fetched_at, last_fetched_at, run_id, site, listing_section,
-        listing_year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        listing_year, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             article_id,
             page["url"],
@@ -113,6 +133,7 @@ def store(db: Database, article_id: int, page: Mapping[str, Any], run_id: int | 
             page["site"],
             page["listing_section"],
             page["listing_year"],
+            rejected,
         ],
     )
 
@@ -125,7 +146,7 @@ def latest(db: Database, site: str | None) -> Iterator[dict[str, Any]]:
             """SELECT id FROM (
                 SELECT raw_pages.id, raw_pages.article_id, row_number() OVER (
                     PARTITION BY raw_pages.article_id
-                    ORDER BY raw_pages.last_fetched_at DESC, raw_pages.id DESC) AS rank
+                    ORDER BY julianday(raw_pages.last_fetched_at) DESC, raw_pages.id DESC) AS rank
                 FROM raw_pages JOIN articles ON articles.id = raw_pages.article_id
                 WHERE ? IS NULL OR articles.site = ?
             ) WHERE rank = 1 ORDER BY article_id""",

@@ -192,7 +192,7 @@ def _version_3(db: Database) -> None:
         """
         CREATE TABLE raw_pages (
             id INTEGER PRIMARY KEY,
-            article_id INTEGER NOT NULL REFERENCES articles(id),
+            article_id INTEGER REFERENCES articles(id),
             url TEXT NOT NULL,
             status INTEGER NOT NULL,
             headers TEXT NOT NULL,
@@ -207,6 +207,7 @@ def _version_3(db: Database) -> None:
             site TEXT NOT NULL,
             listing_section TEXT,
             listing_year INTEGER,
+            rejected TEXT,
             UNIQUE (article_id, body_sha256)
         )""",
         """
@@ -227,6 +228,7 @@ def _version_3(db: Database) -> None:
         "CREATE INDEX article_authors_author_id ON article_authors (author_id)",
         "CREATE INDEX article_tags_tag_id ON article_tags (tag_id)",
         "CREATE INDEX raw_pages_article_id ON raw_pages (article_id)",
+        "CREATE INDEX raw_pages_url ON raw_pages (url)",
         "CREATE INDEX minhash_bands_article_id ON minhash_bands (article_id)",
         "CREATE INDEX articles_site_content_hash ON articles (site, content_hash)",
         "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import HtmlResponse, Response
 from scrapy.statscollectors import StatsCollector
@@ -96,7 +96,7 @@ def article_item(
     for name in EXTRACTED_FIELDS:
         loader.add_value(name, getattr(extracted, name))
     item: Article = loader.load_item()
-    item.urls = url_variants(response, item.url or extracted.url)
+    item.urls = url_variants(response, item.url or extracted.url, site)
     item.raw_page = raw_page(
         response,
         site,
@@ -107,11 +107,12 @@ def article_item(
     return item
 
 
-def url_variants(response: Response, canonical: str) -> list[tuple[str, str]]:
+def url_variants(response: Response, canonical: str, site: SiteDefinition) -> list[tuple[str, str]]:
     """Every URL the page was reached through or names itself by, with how, each once.
 
     The canonical form comes first; then the URL the listing linked to, the redirects
-    followed, the URL that answered, and the page's own rel=canonical (or og:url) as written.
+    followed, the URL that answered, and the page's own rel=canonical (or og:url) as
+    written, when it is an article URL of the site: many CMSs point it at the home page.
     """
     redirects = _redirects(response)
     variants = [(canonical, "canonical")]
@@ -124,7 +125,13 @@ def url_variants(response: Response, canonical: str) -> list[tuple[str, str]]:
     if isinstance(response, HtmlResponse):
         declared = Metadata(response.selector).canonical()
         if declared and declared.strip():
-            variants.append((urljoin(response.url, declared.strip()), "declared"))
+            absolute = urljoin(response.url, declared.strip())
+            if (
+                urlsplit(absolute).scheme in ("http", "https")
+                and site.allows(absolute)
+                and site.article_url.search(absolute)
+            ):
+                variants.append((absolute, "declared"))
     seen: dict[str, str] = {}
     for url, kind in variants:
         seen.setdefault(url, kind)

@@ -228,10 +228,12 @@ class ArchiveArticles:
         self.flush_seconds = flush_seconds
         self.batch: list[dict[str, Any]] = []
         self.archive: Archive | None = None
-        #: Canonical URLs of the articles this crawl has archived, and how many.
+        #: Canonical URLs of the articles this crawl has archived.
         self.seen: set[str] = set()
         #: (URL, time) of archived articles a conditional re-fetch found not modified.
         self.unchanged: list[tuple[str, str]] = []
+        #: Raw pages of article pages an earlier stage dropped, with the reason.
+        self.rejected: list[tuple[dict[str, Any], str]] = []
         self._timer = task.LoopingCall(self.flush)
 
     @classmethod
@@ -244,6 +246,7 @@ class ArchiveArticles:
             settings.getfloat("ARCHIVE_FLUSH_SECONDS"),
         )
         crawler.signals.connect(pipeline.flush, signal=signals.spider_idle)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self) -> None:
@@ -257,6 +260,12 @@ class ArchiveArticles:
         if self.archive is not None:
             self.archive.close()
             self.archive = None
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """A page that gave no article (no title or body) is still a fetched article page:
+        its raw page is kept, so a re-extraction with better code can read it later."""
+        if isinstance(item, Article) and item.raw_page is not None:
+            self.rejected.append((item.raw_page, str(exception)))
 
     def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
         if isinstance(item, SeenUnchanged):
@@ -272,15 +281,29 @@ class ArchiveArticles:
         return item
 
     def flush(self) -> None:
-        if self.unchanged and self.archive is not None:
+        if self.archive is None:
+            return
+        if self.unchanged:
             self._flush_unchanged()
-        if not self.batch or self.archive is None:
+        run_id = self.crawler.stats.get_value("archive/run_id")
+        if self.rejected:
+            rejected, self.rejected = self.rejected, []
+            try:
+                self.archive.add_rejected_pages(rejected, run_id=run_id)
+            except sqlite3.Error as error:
+                self.rejected = rejected + self.rejected
+                self.crawler.stats.inc_value("archive/write_errors")
+                logger.error(
+                    "archive %s: could not write %d rejected pages (%s); will retry",
+                    self.path,
+                    len(rejected),
+                    error,
+                )
+        if not self.batch:
             return
         batch, self.batch = self.batch, []
         try:
-            outcomes = self.archive.upsert_articles(
-                batch, run_id=self.crawler.stats.get_value("archive/run_id")
-            )
+            outcomes = self.archive.upsert_articles(batch, run_id=run_id)
         except sqlite3.Error as error:
             # The batch stays in memory for the next flush: a locked or full disk must
             # not lose articles already fetched (the archive rolled the batch back).

@@ -1,5 +1,9 @@
 """Scrapy settings of the project. Every value can be overridden with `-s NAME=VALUE`."""
 
+from dataclasses import fields
+
+from crawler.items import Article
+
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -49,6 +53,9 @@ HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
 # yielded no article at all (neither archived nor found again).
 CRAWL_ERROR_THRESHOLD = 10
 CRAWL_EXPECT_ARTICLES = True
+# One run per site and archive at a time (crawler/run_lock.py). False only for runs that
+# are meant to overlap, such as several workers sharing one site's links.
+RUN_LOCK_ENABLED = True
 
 # Incremental crawling: archived articles are not fetched again unless published within
 # the site's `recheck_days` (then conditionally). False fetches every article found.
@@ -75,4 +82,7 @@ ARCHIVE_BATCH_SIZE = 100
 ARCHIVE_FLUSH_SECONDS = 5.0
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Feed exports (`scrapy crawl ... -o items.jsonl`) carry every item field but the raw page:
+# its body is bytes, which feeds cannot hold, and the archive keeps it.
+FEED_EXPORT_FIELDS = [field.name for field in fields(Article) if field.name != "raw_page"]
 LOG_LEVEL = "INFO"

@@ -316,6 +316,13 @@ def test_two_processes_upsert_the_same_urls(db_path: Path) -> None:
     stored = rows(db_path)
     assert len(stored) == len({row["url"] for row in stored}) == urls
     assert all(row["last_seen_at"] == f"2024-03-01T10:{batches - 1:02d}:01+00:00" for row in stored)
+    # The two texts each writer alternates are two versions of each article, never more.
+    versions = rows(db_path, "select article_id, version, body from article_versions")
+    assert len(versions) == 2 * urls
+    assert {(v["version"], v["body"]) for v in versions} == {(1, "v0"), (2, "v1")}
+    assert all(row["version_count"] == 2 for row in stored)
+    with Archive(db_path) as archive:
+        assert archive.check() == []
 
 
 def test_a_field_a_fetch_could_not_read_keeps_its_value(archive: Archive, db_path: Path) -> None:

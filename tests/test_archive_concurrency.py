@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,7 +53,9 @@ def crawl_at_once(archive: Path, *definitions: Path) -> None:
             [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"config={path}",
              "-s", f"ARCHIVE_PATH={archive}", "-s", "DOWNLOAD_DELAY=0.01",
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "-s", "ARCHIVE_BATCH_SIZE=3",
-             "-s", "ARCHIVE_FLUSH_SECONDS=0.2"],
+             "-s", "ARCHIVE_FLUSH_SECONDS=0.2",
+             # Overlapping runs on purpose, each fetching every page (not only new ones).
+             "-s", "RUN_LOCK_ENABLED=False", "-s", "INCREMENTAL_CRAWL=False"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         for path in definitions
@@ -85,7 +88,20 @@ def test_two_sites_at_once(servers: list[tuple[Server, list]], tmp_path: Path) -
             "alpha": len(expected_urls(first, first_manifest)),
             "beta": len(expected_urls(second, second_manifest)),
         }
-        assert db.execute("select count(*) from raw_pages").fetchone()[0] == len(urls)
+        assert db.execute("select count(*) from raw_pages where article_id is not null").fetchone()[
+            0
+        ] == len(urls)
+        # The page each site serves without a body is kept too, with the reason.
+        rejected = db.execute(
+            "select site, rejected from raw_pages where article_id is null order by site"
+        ).fetchall()
+        assert [site for site, _ in rejected] == ["alpha", "beta"]
+        assert all("no body" in reason for _, reason in rejected)
+        # Each raw page names the run that fetched it, a run of its own site.
+        assert db.execute(
+            "select count(*) from raw_pages join crawl_runs on crawl_runs.id = raw_pages.run_id "
+            "where crawl_runs.site = raw_pages.site"
+        ).fetchone()[0] == len(urls) + len(rejected)
         assert db.execute("select max(version_count) from articles").fetchone()[0] == 1
         runs = db.execute("select site, finish_reason, articles_new from crawl_runs").fetchall()
         assert sorted(runs) == [
@@ -117,7 +133,9 @@ def test_same_site_twice_at_once(servers: list[tuple[Server, list]], tmp_path: P
             1,
         )
         # Each page was fetched twice with the same bytes: one raw page, two fetches.
-        assert db.execute("select count(*), sum(fetch_count) from raw_pages").fetchone() == (
+        assert db.execute(
+            "select count(*), sum(fetch_count) from raw_pages where article_id is not null"
+        ).fetchone() == (
             len(expected),
             2 * len(expected),
         )
@@ -125,3 +143,28 @@ def test_same_site_twice_at_once(servers: list[tuple[Server, list]], tmp_path: P
         assert [total for (total,) in runs] == [len(expected), len(expected)]
         new = db.execute("select sum(articles_new) from crawl_runs").fetchone()[0]
         assert new == len(expected)
+
+
+def test_opening_waits_out_a_lock_sqlite_reports_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two crawls opening a new archive together can meet an immediate "locked"."""
+    configure = Archive._configure
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    def locked_once(self: Archive) -> None:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        configure(self)
+
+    monkeypatch.setattr(Archive, "_configure", locked_once)
+    with Archive(tmp_path / "archive.db") as archive:
+        assert archive.check() == []
+
+    def broken(self: Archive) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Archive, "_configure", broken)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        Archive(tmp_path / "archive.db")

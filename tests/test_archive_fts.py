@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archive import Archive
 from tests.archive_rows import article
@@ -48,3 +50,19 @@ def test_a_seen_again_article_is_not_reindexed(archive: Archive) -> None:
     assert archive.upsert_articles([article(2, seen_at="2024-03-02T10:00:00+00:00")]) == [
         "unchanged"
     ]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(title=st.text(min_size=1, max_size=40), body=st.text(min_size=1, max_size=400))
+def test_any_text_is_stored_indexed_and_kept_consistent(
+    archive: Archive, title: str, body: str
+) -> None:
+    """Untrusted page text of any script or control character leaves the archive healthy."""
+    if not title.strip() or not body.strip():
+        return
+    archive.upsert_articles([article(3, title=title, body=body)])
+    found = archive.find_article(article(3)["url"])
+    assert found is not None and (found["title"], found["body"]) == (title, body)
+    assert archive.check() == []

@@ -1,11 +1,11 @@
 """Raw pages: every fetched response kept compressed, in the article's transaction."""
 
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 
 from archive import Archive
 from tests.archive_rows import article
@@ -55,7 +55,8 @@ def test_raw_page_is_kept_compressed_with_its_context(archive: Archive) -> None:
     compressed, codec, size = archive.db.execute(
         "select body, encoding_codec, body_size from raw_pages"
     ).fetchone()
-    assert codec == "zlib" and zlib.decompress(compressed) == page()["body"]
+    assert codec == "zstd"
+    assert zstandard.ZstdDecompressor().decompress(compressed) == page()["body"]
     assert len(compressed) < size / 5
 
 
@@ -120,3 +121,19 @@ def test_raw_page_and_article_are_written_together(archive: Archive, tmp_path: P
 def test_bad_raw_pages_are_refused(archive: Archive, change: dict, message: str) -> None:
     with pytest.raises(ValueError, match=f"article '{article()['url']}': raw_page {message}"):
         archive.upsert_articles([article(raw_page=page() | change)])
+
+
+def test_pages_that_gave_no_article_are_kept_with_the_reason(archive: Archive) -> None:
+    reason = "site 'example': https://news.example/politics/1/: no body; not archived"
+    archive.add_rejected_pages([(page(), reason)])
+    archive.add_rejected_pages([(page(fetched_at=T1), reason)])  # the same bytes again
+    rows = archive.db.execute(
+        "select article_id, url, rejected, fetch_count from raw_pages"
+    ).fetchall()
+    assert rows == [(None, "https://news.example/politics/1/", reason, 2)]
+    assert list(archive.raw_pages()) == []  # raw_pages() gives articles' pages
+    assert archive.check() == []
+    with pytest.raises(ValueError, match="a reason is required"):
+        archive.add_rejected_pages([(page(), " ")])
+    with pytest.raises(ValueError, match="raw_page key 'status' is invalid"):
+        archive.add_rejected_pages([(page() | {"status": None}, reason)])

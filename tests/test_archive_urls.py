@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from archive import Archive
 from tests.archive_rows import article
@@ -134,3 +136,21 @@ def test_fetch_only_records_the_fetch_but_never_the_fields(archive: Archive) -> 
     )
     with pytest.raises(ValueError, match="key 'fetch_only' must be a bool"):
         archive.upsert_articles([article(1, fetch_only="yes")])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=80))
+def test_find_article_answers_any_string(archive: Archive, text: str) -> None:
+    assert archive.find_article(text) is None
+
+
+def test_seen_times_compare_as_instants_not_text(archive: Archive) -> None:
+    """10:30+02:00 is 08:30 UTC: earlier than 10:00 UTC although it sorts later as text."""
+    archive.upsert_articles([article(1, seen_at="2024-03-01T10:00:00+00:00")])
+    alias = article(1, url="https://news.example/world/77", seen_at="2024-03-01T10:30:00+02:00")
+    archive.upsert_articles([alias])
+    found = archive.find_article(alias["url"])
+    assert found is not None and found["last_seen_at"] == "2024-03-01T10:00:00+00:00"
+    assert archive.versions(found["id"])[0]["last_seen_at"] == "2024-03-01T10:00:00+00:00"

@@ -11,7 +11,7 @@ from crawler.sitedef import bundled_sites, load_site
 SITE = load_site(bundled_sites()["demo"])
 FETCHED = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 PAGE = """<html lang="en"><head><title>Ignored</title>
-<link rel="canonical" href="/politics/7?utm_source=feed"></head><body>
+<link rel="canonical" href="/politics/7"></head><body>
 <h1 class="news-title">Parliament meets</h1>
 <div class="news-meta"><span class="news-date">13 September, 14:15</span>
 <span class="news-category">Politics</span></div>
@@ -48,8 +48,7 @@ def test_item_has_fields_url_variants_and_raw_page() -> None:
         ("http://127.0.0.1:8750/politics/7", "canonical"),
         ("http://127.0.0.1:8750/p/7?ref=home", "requested"),
         ("http://127.0.0.1:8750/politics/7/", "response"),
-        ("http://127.0.0.1:8750/politics/7?utm_source=feed", "declared"),
-    ]
+    ]  # the declared canonical is the canonical URL itself: recorded once
     assert item.raw_page is not None
     assert item.raw_page["body"] == PAGE.encode()
     assert item.raw_page["headers"]["Etag"] == ['"abc"']
@@ -75,3 +74,12 @@ def test_normalise_dates_is_pure_and_uses_the_fetch_time_and_listing_year() -> N
     assert normalised.published_at == "2022-09-13T10:15:00+00:00"
     assert normalised.published_year_source == "listing"
     assert normalise_dates(item, SITE) == normalised
+
+
+def test_a_canonical_link_to_a_non_article_page_is_not_a_variant() -> None:
+    home = PAGE.replace('href="/politics/7"', 'href="/"')
+    item = article_item(
+        response("http://127.0.0.1:8750/politics/7", body=home), SITE, fetched_at=FETCHED
+    )
+    assert item is not None
+    assert item.urls == [("http://127.0.0.1:8750/politics/7", "canonical")]

@@ -118,8 +118,12 @@ def rows(archive: Path) -> dict[str, dict]:
 
 def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
     server, definition = rules_site
-    result = crawl(definition, tmp_path / "a.db")
+    feed = tmp_path / "items.jsonl"
+    result = crawl(definition, tmp_path / "a.db", f'FEEDS={{"{feed}": {{"format": "jsonlines"}}}}')
     assert result.returncode == 0, result.log[-3000:]
+    # A feed export still works: every field but the raw page's bytes.
+    items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == 7 and all("raw_page" not in i and i["urls"] for i in items)
     requested = paths(server)
     assert "/news/page/3/" in requested
     assert "/news/page/4/" not in requested, "a page with no new article must end the section"

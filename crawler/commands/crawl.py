@@ -42,9 +42,11 @@ class Command(crawl.Command):
             site = spider_class.load_definition(opts.spargs.get("config"))
         except DefinitionError as error:
             raise UsageError(str(error), print_help=False) from None
-        lock = RunLock(self.crawler_process.settings.get("ARCHIVE_PATH"), site.name)
+        settings = self.crawler_process.settings
+        lock = RunLock(settings.get("ARCHIVE_PATH"), site.name)
         try:
-            lock.acquire()
+            if settings.getbool("RUN_LOCK_ENABLED"):
+                lock.acquire()
         except (AlreadyRunning, OSError) as error:
             verdict = Verdict(
                 "already_running" if isinstance(error, AlreadyRunning) else "failed", str(error)

@@ -69,8 +69,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         if asked is not None and asked > self.retry_after_max:
             stats.inc_value("retry/retry_after_too_long")
             logger.warning(
-                "%s answered %d with Retry-After %g s, more than RETRY_AFTER_MAX (%g s); "
-                "given up",
+                "%s answered %d with Retry-After %g s, more than RETRY_AFTER_MAX (%g s); given up",
                 request.url,
                 response.status,
                 asked,

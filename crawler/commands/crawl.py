@@ -47,14 +47,20 @@ class Command(crawl.Command):
         try:
             if settings.getbool("RUN_LOCK_ENABLED"):
                 lock.acquire()
-        except (AlreadyRunning, OSError) as error:
-            verdict = Verdict(
-                "already_running" if isinstance(error, AlreadyRunning) else "failed", str(error)
-            )
+        except AlreadyRunning as error:
+            self.exitcode = Verdict("already_running", str(error)).exit_status
+            logger.error("%s; exit status %d", error, self.exitcode)
+            return
+        except OSError as error:
+            self.exitcode = Verdict("failed", str(error)).exit_status
             logger.error(
-                "crawl of site %r: %s; exit status %d", site.name, error, verdict.exit_status
+                "crawl of site %r: cannot take the run lock %s: %s; exit status %d",
+                site.name,
+                lock.path,
+                error,
+                self.exitcode,
             )
-            self.exitcode = verdict.exit_status
+            return
             return
         try:
             crawler = self._create_crawler(args[0])

@@ -5,7 +5,8 @@ Scrapy's RetryMiddleware re-queues a failed request at once, so a server that an
 Scrapy's retry rules (RETRY_TIMES, RETRY_HTTP_CODES, `dont_retry`, stats) and waits
 before each retry: the number of seconds (or the date) of the response's `Retry-After`,
 otherwise RETRY_BACKOFF_BASE * 2 ** (retries so far), at most RETRY_BACKOFF_MAX. The
-whole host waits, not only the request: its download slot is held for as long. A
+whole host waits, not only the request: its download slot is held for as long (Scrapy
+spaces a slot's requests only when it has a download delay, as it has by default). A
 `Retry-After` longer than RETRY_AFTER_MAX is not waited for: the request is given up.
 """
 

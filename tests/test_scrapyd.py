@@ -102,6 +102,15 @@ def test_deploy_schedule_and_archive(
     with zipfile.ZipFile(egg_path) as egg:
         assert {"crawler/sites/demo.toml", "crawler/sites/azeridaily.toml"} <= set(egg.namelist())
         assert "settings = crawler.settings" in egg.read("EGG-INFO/entry_points.txt").decode()
+    # Imported from the zipped egg (ahead of this checkout), the spiders find their sites.
+    probe = (
+        f"import sys; sys.path.insert(0, {str(egg_path)!r}); import crawler.sitedef as s; "
+        "print(s.__file__); print(s.load_site(s.bundled_sites()['demo']).name)"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert imported == [str(egg_path / "crawler" / "sitedef.py"), "demo"]
     spiders = call(scrapyd, "listspiders.json?project=crawler")["spiders"]
     assert {"demo", "azeridaily", "site"} <= set(spiders)
 

@@ -2,8 +2,11 @@
 
 A link is fetched when the archive does not have it, re-fetched conditionally (with the
 stored ETag / Last-Modified) when its article was published within `recheck_days`, and
-otherwise skipped. Every crawler that feeds an archive (one process, or many workers)
-asks this class, so they all agree on what a re-crawl costs.
+otherwise skipped. A page that was fetched but gave no article (a video page, kept in
+raw_pages as rejected) counts by when it was first fetched: tried again for
+`recheck_days`, in case it was a placeholder, then left alone. Every crawler that feeds
+an archive (one process, or many workers) asks this class, so they all agree on what a
+re-crawl costs.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ _LOOKUP = """
     WHERE article_urls.url = :url
     LIMIT 1
 """
+#: The first fetch of a page that gave no article, if it is only that.
+_REJECTED = "SELECT min(fetched_at) FROM raw_pages WHERE url = :url AND article_id IS NULL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,10 @@ class KnownArticles:
         """The archive's answer for one link (as found, or in its canonical form)."""
         row = self._lookup(url)
         if row is None:
-            return Visit(NEW)
+            first_rejected = self._first_rejected(url)
+            if first_rejected is None:
+                return Visit(NEW)
+            return Visit(RECHECK if self._due(first_rejected) else KNOWN)
         published_at, first_seen_at, etag, last_modified = row
         if not self._due(published_at or first_seen_at):
             return Visit(KNOWN)
@@ -86,6 +94,17 @@ class KnownArticles:
             if row is not None:
                 return row
         return None
+
+    def _first_rejected(self, url: str) -> str | None:
+        if self._db is None:
+            return None
+        try:
+            (first,) = self._db.execute(_REJECTED, {"url": url}).fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such" in str(error):  # an archive from before raw pages
+                return None
+            raise
+        return first
 
     def _due(self, when: str | None) -> bool:
         """Published (or, undated, first archived) within recheck_days."""

@@ -33,8 +33,9 @@ def last_run(archive: Path) -> dict[str, Any]:
 
 def expected_second_crawl(manifest: list[dict[str, Any]], since: datetime) -> Counter[str]:
     """Requests a re-crawl of the unchanged site should make: robots.txt; in each section
-    the first listing page, and the next one only while a page still held a link that is
-    new (a page the archive refused, like the video) or due a re-check; those articles."""
+    the first listing page, and the next one only while a page still held a link due a
+    re-check (a recent article, or a page the archive refused minutes ago, like the
+    video); those articles."""
     due = {
         a["path"]
         for a in manifest

@@ -37,6 +37,9 @@ RUN_COLUMNS = {
     "errors": "errors",
 }
 
+#: Pages `reparse` lists by name when today's code refuses them; the rest are counted.
+LISTED_REJECTS = 20
+
 db_option = click.option(
     "--db",
     "db_path",
@@ -489,7 +492,11 @@ def _format_reparse(report: ReparseReport) -> str:
         f"current again), {report.updated} other fields "
         f"updated, {report.unchanged} unchanged, {len(report.rejected)} not archivable"
     ]
-    lines += [f"  not archivable: {url}: {reason}" for url, reason in report.rejected]
+    lines += [
+        f"  not archivable: {url}: {reason}" for url, reason in report.rejected[:LISTED_REJECTS]
+    ]
+    if len(report.rejected) > LISTED_REJECTS:
+        lines.append(f"  … and {len(report.rejected) - LISTED_REJECTS} more not archivable")
     lines += [
         f"  skipped {_plural(pages, 'page')} of site {site!r}: no bundled definition; "
         "give it with --config"

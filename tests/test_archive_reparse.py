@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from scrapy.http import HtmlResponse, Request
 
 from archive import Archive
-from archive.cli import cli
-from archive.reparse import SiteDefinitions, page_count, reparse
+from archive.cli import LISTED_REJECTS, _format_reparse, cli
+from archive.reparse import ReparseReport, SiteDefinitions, page_count, reparse
 from crawler.article_page import article_item
 from crawler.pipelines import archive_row, normalise_dates
 from crawler.sitedef import DefinitionError, SiteDefinition, bundled_sites, load_site
@@ -158,3 +158,11 @@ def test_reparse_command_with_a_broken_definition(archive: Archive, tmp_path: Pa
     result = CliRunner().invoke(cli, ["reparse", "--db", db, "--config", str(broken)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {broken}: key 'article_url': is required")
+
+
+def test_reparse_report_lists_the_first_refused_pages_only() -> None:
+    report = ReparseReport(pages=25, rejected=[(f"{BASE}/p/{n}", "no body") for n in range(25)])
+    lines = _format_reparse(report).splitlines()
+    assert len(lines) == 1 + LISTED_REJECTS + 1
+    assert lines[1] == f"  not archivable: {BASE}/p/0: no body"
+    assert lines[-1] == "  … and 5 more not archivable"

@@ -8,19 +8,20 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.db import Archive, ArchiveStats
 from archive.export import FORMATS, ExportError, Format, count, export, format_for
 from archive.overview import Overview, overview
-from archive.reparse import ReparseReport, SiteDefinitions, page_count, reparse
 from archive.schema import SchemaError
 from archive.search import ArticleFilter, Order, SearchError, date_bound, search
 from archive.serve import DEFAULT_PORT, check_datasette, serve
 from archive.textdiff import unified_diff
-from crawler.sitedef import DefinitionError
+
+if TYPE_CHECKING:
+    from archive.reparse import ReparseReport
 
 RUN_COLUMNS = {
     "id": "id",
@@ -329,6 +330,10 @@ def reparse_command(db_path: Path, site: str | None, config: Path | None) -> Non
       archive reparse --db news.db
       archive reparse --db news.db --site mysite --config mysite.toml
     """
+    # Imported here: extraction brings Scrapy and trafilatura, which no other command needs.
+    from archive.reparse import SiteDefinitions, page_count, reparse
+    from crawler.sitedef import DefinitionError
+
     try:
         definitions = SiteDefinitions(config)
     except DefinitionError as error:
@@ -485,7 +490,7 @@ def _wrapped(text: str) -> str:
     return "\n\n".join(textwrap.fill(paragraph, width) for paragraph in text.split("\n\n"))
 
 
-def _format_reparse(report: ReparseReport) -> str:
+def _format_reparse(report: "ReparseReport") -> str:
     lines = [
         f"{_plural(report.pages, 'raw page')} re-extracted: "
         f"{report.new_versions} with a changed text (a new version, or an earlier one "

@@ -16,7 +16,7 @@ from archive.db import Archive, ArchiveStats
 from archive.export import FORMATS, ExportError, Format, count, export, format_for
 from archive.overview import Overview, overview
 from archive.schema import SchemaError
-from archive.search import ArticleFilter, Order, SearchError, date_bound, search
+from archive.search import ArticleFilter, Order, SearchError, date_bound, query_words, search
 from archive.serve import DEFAULT_PORT, check_datasette, serve
 from archive.textdiff import unified_diff
 
@@ -174,7 +174,9 @@ def search_command(
         except SearchError as error:
             raise click.ClickException(str(error)) from None
     if result.as_words and not words:
-        click.echo(f"(not FTS5 syntax; searched the words {result.query})", err=True)
+        click.echo(
+            f"(not FTS5 syntax; searched the words: {', '.join(query_words(query))})", err=True
+        )
     if not result.hits:
         click.echo("No matches.")
         return

@@ -504,6 +504,11 @@ def _format_reparse(report: "ReparseReport") -> str:
     ]
     if len(report.rejected) > LISTED_REJECTS:
         lines.append(f"  … and {len(report.rejected) - LISTED_REJECTS} more not archivable")
+    if report.retried:
+        lines.append(
+            f"{_plural(report.retried, 'page')} the crawl refused (no title or body) read "
+            f"again: {report.recovered} archived now"
+        )
     lines += [
         f"  skipped {_plural(pages, 'page')} of site {site!r}: no bundled definition; "
         "give it with --config"

@@ -533,7 +533,8 @@ def _format_totals(totals: Overview) -> str:
             f"URLs:             {totals.urls}",
             f"near-duplicates:  {totals.near_duplicates}",
             f"raw pages:        {totals.raw_pages} ({_megabytes(totals.raw_bytes)} received, "
-            f"{_megabytes(totals.raw_stored_bytes)} stored, {ratio:.0%})",
+            f"{_megabytes(totals.raw_stored_bytes)} stored, {ratio:.0%}; "
+            f"{totals.refused_pages} of pages refused)",
             f"crawl runs:       {totals.runs}",
         ]
     )

@@ -8,19 +8,20 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.db import Archive, ArchiveStats
 from archive.export import FORMATS, ExportError, Format, count, export, format_for
 from archive.overview import Overview, overview
-from archive.reparse import ReparseReport, SiteDefinitions, page_count, reparse
 from archive.schema import SchemaError
-from archive.search import ArticleFilter, Order, SearchError, date_bound, search
+from archive.search import ArticleFilter, Order, SearchError, date_bound, query_words, search
 from archive.serve import DEFAULT_PORT, check_datasette, serve
 from archive.textdiff import unified_diff
-from crawler.sitedef import DefinitionError
+
+if TYPE_CHECKING:
+    from archive.reparse import ReparseReport
 
 RUN_COLUMNS = {
     "id": "id",
@@ -36,6 +37,9 @@ RUN_COLUMNS = {
     "rejected": "rejected",
     "errors": "errors",
 }
+
+#: Pages `reparse` lists by name when today's code refuses them; the rest are counted.
+LISTED_REJECTS = 20
 
 db_option = click.option(
     "--db",
@@ -170,7 +174,9 @@ def search_command(
         except SearchError as error:
             raise click.ClickException(str(error)) from None
     if result.as_words and not words:
-        click.echo(f"(not FTS5 syntax; searched the words {result.query})", err=True)
+        click.echo(
+            f"(not FTS5 syntax; searched the words: {', '.join(query_words(query))})", err=True
+        )
     if not result.hits:
         click.echo("No matches.")
         return
@@ -326,6 +332,10 @@ def reparse_command(db_path: Path, site: str | None, config: Path | None) -> Non
       archive reparse --db news.db
       archive reparse --db news.db --site mysite --config mysite.toml
     """
+    # Imported here: extraction brings Scrapy and trafilatura, which no other command needs.
+    from archive.reparse import SiteDefinitions, page_count, reparse
+    from crawler.sitedef import DefinitionError
+
     try:
         definitions = SiteDefinitions(config)
     except DefinitionError as error:
@@ -482,14 +492,23 @@ def _wrapped(text: str) -> str:
     return "\n\n".join(textwrap.fill(paragraph, width) for paragraph in text.split("\n\n"))
 
 
-def _format_reparse(report: ReparseReport) -> str:
+def _format_reparse(report: "ReparseReport") -> str:
     lines = [
         f"{_plural(report.pages, 'raw page')} re-extracted: "
         f"{report.new_versions} with a changed text (a new version, or an earlier one "
         f"current again), {report.updated} other fields "
         f"updated, {report.unchanged} unchanged, {len(report.rejected)} not archivable"
     ]
-    lines += [f"  not archivable: {url}: {reason}" for url, reason in report.rejected]
+    lines += [
+        f"  not archivable: {url}: {reason}" for url, reason in report.rejected[:LISTED_REJECTS]
+    ]
+    if len(report.rejected) > LISTED_REJECTS:
+        lines.append(f"  … and {len(report.rejected) - LISTED_REJECTS} more not archivable")
+    if report.retried:
+        lines.append(
+            f"{_plural(report.retried, 'page')} the crawl refused (no title or body) read "
+            f"again: {report.recovered} archived now"
+        )
     lines += [
         f"  skipped {_plural(pages, 'page')} of site {site!r}: no bundled definition; "
         "give it with --config"
@@ -514,7 +533,8 @@ def _format_totals(totals: Overview) -> str:
             f"URLs:             {totals.urls}",
             f"near-duplicates:  {totals.near_duplicates}",
             f"raw pages:        {totals.raw_pages} ({_megabytes(totals.raw_bytes)} received, "
-            f"{_megabytes(totals.raw_stored_bytes)} stored, {ratio:.0%})",
+            f"{_megabytes(totals.raw_stored_bytes)} stored, {ratio:.0%}; "
+            f"{totals.refused_pages} of pages refused)",
             f"crawl runs:       {totals.runs}",
         ]
     )

@@ -16,6 +16,8 @@ class Overview:
     urls: int
     near_duplicates: int
     raw_pages: int
+    #: Raw pages of article pages the crawl refused (no title or body): no article.
+    refused_pages: int
     #: Bytes of the raw page bodies as received, and as stored (compressed).
     raw_bytes: int
     raw_stored_bytes: int
@@ -33,6 +35,7 @@ def overview(db: Database) -> Overview:
         urls=one("SELECT count(*) FROM article_urls"),
         near_duplicates=one("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),
         raw_pages=one("SELECT count(*) FROM raw_pages"),
+        refused_pages=one("SELECT count(*) FROM raw_pages WHERE article_id IS NULL"),
         raw_bytes=one("SELECT sum(body_size) FROM raw_pages"),
         raw_stored_bytes=one("SELECT sum(length(body)) FROM raw_pages"),
         runs=one("SELECT count(*) FROM crawl_runs"),

@@ -6,10 +6,15 @@ rule, `archive_row`) and is written back through `Archive.upsert_articles`, so a
 that now reads differently becomes a new version (the old one kept) and a field that
 changed is updated, exactly as a re-crawl would. The raw page is not stored again and the
 article keeps its identity (its URL) even if the new code would name another canonical.
+
+Pages the crawl refused (no title or body; kept in `raw_pages` without an article) are
+tried again too: those today's code reads as articles are archived, with their raw page,
+as the crawl would have; the refused copy stays, as the record of what happened then.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,8 +25,10 @@ from typing import Any
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from archive import rawpages
 from archive.db import Archive
 from crawler.article_page import article_item
+from crawler.items import Article
 from crawler.pipelines import archive_row, normalise_dates
 from crawler.sitedef import DefinitionError, SiteDefinition, bundled_sites, load_site
 
@@ -43,6 +50,10 @@ class ReparseReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     #: Site names met in raw pages that have no definition here, with their page counts.
     missing_sites: dict[str, int] = field(default_factory=dict)
+    #: Pages the crawl did not archive (no title or body), tried again.
+    retried: int = 0
+    #: Of those, the pages today's code reads as articles: archived now.
+    recovered: int = 0
 
 
 class SiteDefinitions:
@@ -81,22 +92,79 @@ def reparse(
     batch: list[tuple[int, dict[str, Any]]] = []
     for page in archive.raw_pages(site or only):
         report.pages += 1
-        row = _reextracted(page, definitions, report)
-        if row is not None:
-            batch.append((page["article_id"], row))
+        item = _reextracted(page, definitions, report)
+        if item is not None:
+            batch.append((page["article_id"], archive_row(item)))
         if len(batch) >= BATCH_SIZE:
             _write(archive, batch, report)
             batch = []
         if progress is not None:
             progress(1)
     _write(archive, batch, report)
+    _retry_rejected(archive, definitions, site or only, report, progress)
     return report
 
 
+def _retry_rejected(
+    archive: Archive,
+    definitions: SiteDefinitions,
+    site: str | None,
+    report: ReparseReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Pages the crawl refused, read again: those that now give an article are archived
+    (with their raw page, as a crawl would have); the others stay as they were."""
+    rows: list[dict[str, Any]] = []
+    for page in rejected_pages(archive, site):
+        report.retried += 1
+        item = _reextracted(page, definitions, report, retrying=True)
+        if item is not None:
+            row = archive_row(item)
+            row["raw_page"] = {key: page[key] for key in rawpages.RAW_PAGE_KEYS}
+            rows.append(row)
+        if len(rows) >= BATCH_SIZE:
+            report.recovered += len(archive.upsert_articles(rows))
+            rows = []
+        if progress is not None:
+            progress(1)
+    if rows:
+        report.recovered += len(archive.upsert_articles(rows))
+
+
+def rejected_pages(archive: Archive, site: str | None = None) -> Iterator[dict[str, Any]]:
+    """The latest raw page of each URL the crawl refused (no article), body decompressed and
+    headers decoded, leaving out URLs that lead to an article since."""
+    ids = [
+        row[0]
+        for row in archive.db.execute(
+            """SELECT id FROM (
+                SELECT id, row_number() OVER (
+                    PARTITION BY url ORDER BY last_fetched_at DESC, id DESC) AS rank
+                FROM raw_pages
+                WHERE article_id IS NULL AND (? IS NULL OR site = ?)
+                AND url NOT IN (SELECT url FROM article_urls)
+            ) WHERE rank = 1 ORDER BY id""",
+            [site, site],
+        )
+    ]
+    for start in range(0, len(ids), rawpages.READ_CHUNK):
+        chunk = ids[start : start + rawpages.READ_CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for row in archive.db.query(f"SELECT * FROM raw_pages WHERE id IN ({marks})", chunk):
+            row["body"] = rawpages.decompress(row["body"], row.pop("encoding_codec"))
+            row["headers"] = json.loads(row["headers"])
+            yield row
+
+
 def _reextracted(
-    page: Mapping[str, Any], definitions: SiteDefinitions, report: ReparseReport
-) -> dict[str, Any] | None:
-    """The archive row today's code makes of a raw page, or None (recorded in `report`)."""
+    page: Mapping[str, Any],
+    definitions: SiteDefinitions,
+    report: ReparseReport,
+    *,
+    retrying: bool = False,
+) -> Article | None:
+    """The Article item today's code makes of a raw page (dates normalised, title and body
+    present), or None, recorded in `report` unless `retrying` a page refused before."""
     definition = definitions.get(page["site"])
     if definition is None:
         report.missing_sites[page["site"]] = report.missing_sites.get(page["site"], 0) + 1
@@ -114,19 +182,21 @@ def _reextracted(
         listing_year=page["listing_year"],
     )
     if item is None:
-        report.rejected.append((page["url"], "not an article page of the site for today's code"))
+        if not retrying:
+            report.rejected.append(
+                (page["url"], "not an article page of the site for today's code")
+            )
         return None
     item = normalise_dates(item, definition)
+    item.raw_page = None  # already stored: writing it again would count a fetch
     missing = [name for name in ("title", "body") if not getattr(item, name)]
-    if missing:
+    if missing and not retrying:
         reason = f"no {' and no '.join(missing)} after selectors, metadata and generic extraction"
         logger.warning(
             "site %r: %s: %s; article kept as it was", definition.name, page["url"], reason
         )
         report.rejected.append((page["url"], reason))
-        return None
-    item.raw_page = None  # already stored: writing it again would count a fetch
-    return archive_row(item)
+    return None if missing else item
 
 
 def _write(
@@ -162,12 +232,18 @@ def _hashes(archive: Archive, ids: list[int]) -> Iterator[tuple[int, tuple[str, 
 
 
 def page_count(archive: Archive, site: str | None = None) -> int:
-    """How many articles (of `site`) have a raw page to re-extract: the work `reparse` does."""
-    return int(
-        archive.db.execute(
-            """SELECT count(DISTINCT raw_pages.article_id) FROM raw_pages
-            JOIN articles ON articles.id = raw_pages.article_id
-            WHERE ? IS NULL OR articles.site = ?""",
-            [site, site],
-        ).fetchone()[0]
-    )
+    """How many raw pages (of `site`) `reparse` reads: each article's latest, and each
+    refused URL's latest that no article has taken since."""
+    articles = archive.db.execute(
+        """SELECT count(DISTINCT raw_pages.article_id) FROM raw_pages
+        JOIN articles ON articles.id = raw_pages.article_id
+        WHERE ? IS NULL OR articles.site = ?""",
+        [site, site],
+    ).fetchone()[0]
+    refused = archive.db.execute(
+        """SELECT count(DISTINCT url) FROM raw_pages
+        WHERE article_id IS NULL AND (? IS NULL OR site = ?)
+        AND url NOT IN (SELECT url FROM article_urls)""",
+        [site, site],
+    ).fetchone()[0]
+    return int(articles) + int(refused)

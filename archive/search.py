@@ -115,9 +115,52 @@ class SearchResult:
     as_words: bool
 
 
+def query_words(text: str) -> list[str]:
+    """The words of a text, as the plain-words search reads them."""
+    return _WORD.findall(text)
+
+
 def plain_words_query(text: str) -> str:
-    """The words of `text`, each as a quoted FTS5 string, all required (implicit AND)."""
-    return " ".join(f'"{word}"' for word in _WORD.findall(text))
+    """The words of `text`, each as a quoted FTS5 string, all required.
+
+    A word with an `i` or `I` also matches its Azerbaijani dotless-ı spellings
+    (`BAKI` or `baki` finds `Bakı`): the index's unicode61 folds I to i, as English
+    needs, so the ı a capital I or a Latin keyboard stands for must be asked for.
+    """
+    return " AND ".join(_with_dotless_i(word) for word in query_words(text))
+
+
+#: Words with more i's than this get only the all-ı spelling besides their own.
+DOTLESS_VARIANTS_UP_TO = 3
+
+
+def _with_dotless_i(word: str) -> str:
+    folded = word.replace("I", "i")
+    positions = [i for i, letter in enumerate(folded) if letter == "i"]
+    if not positions:
+        return f'"{word}"'
+    if len(positions) > DOTLESS_VARIANTS_UP_TO:
+        choices = [(), tuple(positions)]
+    else:
+        choices = [
+            tuple(p for bit, p in enumerate(positions) if mask >> bit & 1)
+            for mask in range(2 ** len(positions))
+        ]
+    spellings = [word] + [
+        "".join("ı" if i in dotless else letter for i, letter in enumerate(folded))
+        for dotless in choices
+        if dotless
+    ]
+    return "(" + " OR ".join(f'"{spelling}"' for spelling in spellings) + ")"
+
+
+#: A query of plain words only: no quotes, operators, prefixes, columns or groups.
+_SIMPLE = re.compile(r"[^\W_]+(?:[\w'’-]*[^\W_])?(?:\s+[^\W_]+(?:[\w'’-]*[^\W_])?)*")
+_OPERATORS = frozenset(("AND", "OR", "NOT", "NEAR"))
+
+
+def _is_plain_words(text: str) -> bool:
+    return bool(_SIMPLE.fullmatch(text.strip())) and not _OPERATORS & set(text.split())
 
 
 def search(
@@ -135,6 +178,10 @@ def search(
     """
     if not text.strip():
         raise SearchError("empty query: give one or more words to search for")
+    if not as_words and _is_plain_words(text):
+        # The same question as FTS5 would read it (all the words), with the ı spellings.
+        words = plain_words_query(text)
+        return SearchResult(_run(db, words, article_filter, limit, order), words, False)
     if not as_words and fts_syntax_error(text) is None:
         return SearchResult(_run(db, text, article_filter, limit, order), text, False)
     words = plain_words_query(text)

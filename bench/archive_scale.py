@@ -19,6 +19,7 @@ import io
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -234,6 +235,36 @@ def exports(archive: Archive) -> Iterator[tuple[str, float, int]]:
         yield fmt, rows / (time.perf_counter() - started), sink.size
 
 
+#: Runs `archive export` and prints its peak memory (kB) after the imports, then at the
+#: end. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, from the (large) parent.
+EXPORT_PROCESS = """import re, sys
+from pathlib import Path
+def peak():
+    return re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)
+from archive.cli import cli
+imported = peak()
+cli.main(sys.argv[1:], standalone_mode=False)
+print(imported, peak(), file=sys.stderr)
+"""
+
+
+def export_peak_memory(path: Path) -> Iterator[tuple[str, float, float]]:
+    """Peak resident memory (MB) of an `archive export` process over the whole archive,
+    after its imports and at the end: what streaming means for a user."""
+    for fmt in ("jsonl", "parquet"):
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / f"out.{fmt}"
+            command = ["export", "--db", str(path), "-o", str(target)]
+            process = subprocess.run(
+                [sys.executable, "-c", EXPORT_PROCESS, *command],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        imported, peak = map(int, process.stderr.splitlines()[-1].split())
+        yield fmt, imported / 1024, peak / 1024
+
+
 def sizes(archive: Archive, path: Path, count: int) -> dict[str, float]:
     """Bytes per 1,000 articles: the file, its tables, and the text with and without compression."""
     db = archive.db
@@ -298,6 +329,10 @@ def main() -> None:
         for fmt, rate, size in exports(archive):
             per_article = size / args.articles
             print(f"export {fmt:<8} {rate:10,.0f} articles/s  {per_article:8,.0f} bytes/article")
+        for fmt, imported, peak in export_peak_memory(path):
+            print(
+                f"archive export to .{fmt:<8} peak memory {peak:5.0f} MB ({imported:.0f} at start)"
+            )
         print("size per 1,000 articles:")
         for name, value in sizes(archive, path, args.articles).items():
             shown = f"{value:.2f}" if value < 1 else f"{value / 1e6:8.2f} MB"

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,16 @@ def test_parquet_to_stdout_is_refused(archive: Archive) -> None:
     result = CliRunner().invoke(cli, ["export", "--db", db_file(archive), "--format", "parquet"])
     assert result.exit_code == 2
     assert "Parquet needs a file" in result.output
+
+
+def test_parquet_without_pyarrow_is_a_clear_error(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    target = tmp_path / "out.parquet"
+    result = CliRunner().invoke(cli, ["export", "--db", db_file(archive), "-o", str(target)])
+    assert result.exit_code == 1
+    assert "Parquet export needs pyarrow: pip install 'news-archiver[parquet]'" in result.output
+    jsonl = CliRunner().invoke(cli, ["export", "--db", db_file(archive)])
+    assert jsonl.exit_code == 0  # the other formats do not need it

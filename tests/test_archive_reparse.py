@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from scrapy.http import HtmlResponse, Request
 
 from archive import Archive
-from archive.cli import cli
-from archive.reparse import SiteDefinitions, page_count, reparse
+from archive.cli import LISTED_REJECTS, _format_reparse, cli
+from archive.reparse import ReparseReport, SiteDefinitions, page_count, reparse
 from crawler.article_page import article_item
 from crawler.pipelines import archive_row, normalise_dates
 from crawler.sitedef import DefinitionError, SiteDefinition, bundled_sites, load_site
@@ -158,3 +158,52 @@ def test_reparse_command_with_a_broken_definition(archive: Archive, tmp_path: Pa
     result = CliRunner().invoke(cli, ["reparse", "--db", db, "--config", str(broken)])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {broken}: key 'article_url': is required")
+
+
+def test_reparse_report_lists_the_first_refused_pages_only() -> None:
+    report = ReparseReport(pages=25, rejected=[(f"{BASE}/p/{n}", "no body") for n in range(25)])
+    lines = _format_reparse(report).splitlines()
+    assert len(lines) == 1 + LISTED_REJECTS + 1
+    assert lines[1] == f"  not archivable: {BASE}/p/0: no body"
+    assert lines[-1] == "  … and 5 more not archivable"
+    report.retried, report.recovered = 3, 1
+    assert _format_reparse(report).splitlines()[-1] == (
+        "3 pages the crawl refused (no title or body) read again: 1 archived now"
+    )
+
+
+def test_reparse_archives_a_page_the_crawl_refused(archive: Archive, new_definition: Path) -> None:
+    url = BASE + "/politics/5"
+    # The bundled definition's body box is empty (a video page): no body, refused.
+    html = page("Video report", CORRECTION).replace(
+        "<p>Video report happened on Tuesday.</p><p>More followed.</p>", ""
+    )
+    response = HtmlResponse(
+        url,
+        body=html.encode(),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+        request=Request(url),
+    )
+    item = article_item(response, DEMO, fetched_at=FETCHED)
+    assert item is not None and item.raw_page is not None
+    assert normalise_dates(item, DEMO).body is None
+    archive.add_rejected_pages([(item.raw_page, f"site 'demo': {url}: no body")])
+
+    still = reparse(archive, SiteDefinitions())  # the same code: still refused, not listed
+    assert (still.retried, still.recovered, still.rejected) == (1, 0, [])
+    assert archive.find_article(url) is None
+
+    fixed = reparse(archive, SiteDefinitions(new_definition))
+    assert (fixed.retried, fixed.recovered) == (1, 1)
+    article = archive.find_article(url)
+    assert article is not None
+    assert (article["title"], article["body"]) == (
+        "Video report",
+        "Update: the vote was postponed.",
+    )
+    assert article["published_at"] == "2023-09-13T10:15:00+00:00"  # as of the fetch, in 2024
+    assert archive.db.execute(
+        "SELECT count(*) FROM raw_pages WHERE article_id = ?", [article["id"]]
+    ).fetchone() == (1,)
+    assert archive.check() == []
+    assert reparse(archive, SiteDefinitions(new_definition)).retried == 0  # it is an article now

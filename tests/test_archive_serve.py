@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from archive import Archive
+from archive.cli import cli
 from archive.serve import command, metadata
 from tests.archive_rows import article
 
@@ -162,3 +164,15 @@ def test_command_binds_loopback_only(db_path: Path) -> None:
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert "-i" not in argv
     assert command(db_path, Path("m.json"), port=8001, immutable=True)[4:6] == ["-i", str(db_path)]
+
+
+def test_serve_without_datasette_is_a_clear_error(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "datasette", None)  # as if it were not installed
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == "Error: archive serve needs Datasette: pip install 'news-archiver[serve]'\n"
+    )

@@ -165,6 +165,36 @@ def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
         ).fetchone() == (len(archived),)
 
 
+def test_a_corrected_article_becomes_a_new_version(
+    rules_site: tuple[Server, Path], tmp_path: Path
+) -> None:
+    """A re-crawl of an edited page adds a version and keeps the first text whole."""
+    server, definition = rules_site
+    archive_path = tmp_path / "a.db"
+    assert crawl(definition, archive_path).returncode == 0
+    page = tmp_path / "site" / "news" / "2"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("Two ends.", "Two ends, corrected."),
+        encoding="utf-8",
+    )
+    second = crawl(definition, archive_path)
+    assert second.returncode == 0, second.log[-3000:]
+    with Archive(archive_path) as archive:
+        assert archive.check() == []
+        two = archive.find_article(f"{server.base_url}news/2")
+        assert two is not None and two["version_count"] == 2
+        first, latest = archive.versions(two["id"])
+        assert "Two ends." in first["body"] and "corrected" not in first["body"]
+        assert "Two ends, corrected." in latest["body"]
+        assert latest["body"] == two["body"]
+        # Both bodies stay available for re-extraction.
+        assert archive.db.execute(
+            "select count(*) from raw_pages where article_id = ?", [two["id"]]
+        ).fetchone() == (2,)
+        run = archive.runs(limit=1)[0]
+        assert (run["articles_updated"], run["articles_new"]) == (1, 0)
+
+
 def test_max_pages(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
     server, definition = rules_site
     definition.write_text(definition.read_text() + "max_pages = 1\n", encoding="utf-8")

@@ -8,14 +8,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive import Archive
 from crawler.run_lock import RunLock
 from demosite.generate import PER_PAGE
-from tests.crawling import Crawl, Server, crawl, demo_definition
+from tests.crawling import Crawl, Server, crawl, demo_definition, start_server
 
 SECTIONS = ("politics", "economy", "society", "world")
 
@@ -146,3 +148,52 @@ def test_a_spider_that_cannot_start_fails(demo_server: Server, tmp_path: Path) -
     result = crawl(definition, tmp_path / "archive.db", "ARCHIVE_BATCH_SIZE=many")
     assert result.returncode == 1
     assert "FAILED (the spider failed to start or to close)" in last_line(result)
+
+
+def test_an_edit_to_a_recent_article_is_caught_by_its_recheck(tmp_path: Path) -> None:
+    """Recent articles are re-fetched conditionally: the unchanged one answers 304, the
+    edited one 200, and its new text becomes a second version."""
+    root = tmp_path / "site"
+    today = datetime.now(UTC).isoformat(timespec="seconds")
+    prose = "The council approved the new budget on Tuesday after a long debate about roads."
+    pages = {
+        "index.html": "<html><body>home</body></html>",
+        "news/index.html": '<html><body><h1>News</h1><a href="/news/1">One</a> '
+        '<a href="/news/2">Two</a></body></html>',
+        **{
+            f"news/{n}": f'<html lang="en"><head><meta property="article:published_time" '
+            f'content="{today}"></head><body><article><h1>Story {n}</h1><p>{prose}</p>'
+            f"<p>Story {n} ends.</p></article></body></html>"
+            for n in (1, 2)
+        },
+    }
+    for name, text in pages.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    server = start_server(root, tmp_path / "requests.jsonl")
+    try:
+        definition = tmp_path / "recent.toml"
+        definition.write_text(
+            f'name = "recent"\nstart_urls = ["{server.base_url}news/"]\n'
+            "article_url = '/news/\\d+$'\n",
+            encoding="utf-8",
+        )
+        archive = tmp_path / "archive.db"
+        assert crawl(definition, archive).returncode == 0
+        time.sleep(1.1)  # Last-Modified has whole seconds
+        edited = root / "news" / "2"
+        edited.write_text(edited.read_text().replace("Story 2 ends.", "Story 2 ends, corrected."))
+        before = len(server.requests())
+        assert crawl(definition, archive).returncode == 0
+        statuses = {r["path"]: r["status"] for r in server.requests()[before:]}
+    finally:
+        server.stop()
+    assert statuses == {"/robots.txt": 404, "/news/": 200, "/news/1": 304, "/news/2": 200}
+    with Archive(archive) as stored:
+        one = stored.find_article(f"{server.base_url}news/1")
+        two = stored.find_article(f"{server.base_url}news/2")
+    assert one is not None and two is not None
+    assert (one["version_count"], two["version_count"]) == (1, 2)
+    assert "corrected" in two["body"]
+    stats = last_run(archive)["stats"]
+    assert (stats["archive/updated"], stats["incremental/not_modified"]) == (1, 1)

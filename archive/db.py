@@ -1,36 +1,51 @@
 """The archive library: every write to the database goes through ``Archive``.
 
-All dedup and upsert rules live here so that any number of writers (one per
-crawler, or one ingesting for many) agree on what "new", "updated" and
-"unchanged" mean.
+All dedup, version and alias rules live here so that any number of writers (one per
+crawler, or one ingesting for many) agree on what "new", "updated" and "unchanged"
+mean, what a version is and which article a URL leads to.
 """
 
 import hashlib
 import json
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self, cast
 
+import numpy as np
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
-from archive import schema
+from archive import invariants, neardup, rawpages, schema
 from archive.schema import (
     ARTICLE_FIELDS,
     ARTICLE_LIST_FIELDS,
     ARTICLE_REQUIRED_FIELDS,
+    NAME_TABLES,
     RUN_COUNT_COLUMNS,
+    VERSION_FIELDS,
 )
+from crawler.urls import canonical_url
 
 # Long enough that a writer waits out another process's batch instead of failing.
 BUSY_TIMEOUT_MS = 30_000
 RECENT_RUNS = 5
+OPEN_RETRY_SECONDS = 0.05
 
 INPUT_KEYS = (*ARTICLE_FIELDS, "seen_at")
+#: Keys an input article may carry besides its fields: the URLs it was reached through,
+#: as (url, kind) pairs, the fetched response (see archive.rawpages), and `fetch_only`:
+#: record only the fetch (URLs, raw page, seen time) of an article already stored.
+OPTIONAL_KEYS = ("urls", "raw_page", "fetch_only")
+#: The kind of a URL that is the canonical URL of another article than the one it is
+#: recorded for: the same text, found under a second canonical URL of the same site.
+ALIAS = "alias"
+CANONICAL = "canonical"
 NOT_NULL_KEYS = frozenset((*ARTICLE_REQUIRED_FIELDS, "seen_at"))
 TIMESTAMP_KEYS = frozenset(("published_at", "modified_at", "seen_at"))
 HASH_SEPARATOR = "\x1f"
@@ -38,6 +53,27 @@ HASH_SEPARATOR = "\x1f"
 GUESSED_YEAR = "latest"
 
 Outcome = Literal["new", "updated", "unchanged"]
+
+
+@dataclass
+class _Input:
+    """One validated input article: its article columns and what comes with them."""
+
+    row: dict[str, Any]
+    seen_at: str
+    urls: list[tuple[str, str]]
+    raw_page: Mapping[str, Any] | None
+    fetch_only: bool = False
+    _signature: np.ndarray | None = None
+    _signed: bool = False
+
+    @property
+    def signature(self) -> np.ndarray | None:
+        """The body's MinHash signature, computed once, when first needed."""
+        if not self._signed:
+            self._signature = neardup.signature(self.row["body"])
+            self._signed = True
+        return self._signature
 
 
 def content_hash(title: str, summary: str | None, body: str) -> str:
@@ -79,7 +115,9 @@ class ArchiveStats:
 
 
 class Archive:
-    """An archive file: articles, one row per canonical URL, and the crawl runs that fed it.
+    """An archive file: articles (one row per canonical URL, showing the current version),
+    every version of their text, every URL they were reached through, their raw pages,
+    and the crawl runs that fed it.
 
     Several processes may open the same file; each write is one ``BEGIN
     IMMEDIATE`` transaction, so concurrent batches queue rather than interleave.
@@ -87,13 +125,29 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self._db = Database(path)
-        self._articles = self._db.table("articles")
         self._runs = self._db.table("crawl_runs")
         try:
-            self._configure()
+            self._open()
         except BaseException:
             self._db.close()
             raise
+
+    def _open(self) -> None:
+        """Configure the connection, waiting out another process that is opening the file.
+
+        SQLite answers "database is locked" at once, without the busy timeout, to a
+        connection that meets another one switching a new file to WAL or recovering its
+        WAL index; two crawls started together on a new archive meet exactly that.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                self._configure()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(OPEN_RETRY_SECONDS)
 
     def _configure(self) -> None:
         """Set up the connection, then check the schema version without a lock.
@@ -101,6 +155,7 @@ class Archive:
         The write lock is taken only to create the schema or refuse the file.
         """
         self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._db.execute("PRAGMA foreign_keys = ON")
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")
         if schema.read_version(self._db) == schema.SCHEMA_VERSION:
@@ -124,32 +179,344 @@ class Archive:
             self._db.rollback()
             raise
 
-    def upsert_articles(self, articles: Sequence[Mapping[str, Any]]) -> list[Outcome]:
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils database, for read queries."""
+        return self._db
+
+    def upsert_articles(
+        self, articles: Sequence[Mapping[str, Any]], *, run_id: int | None = None
+    ) -> list[Outcome]:
         """Store a batch in one transaction; return "new", "updated" or "unchanged" per article.
 
         Entries are applied in order, so a url repeated in the batch sees its
         earlier entry. The whole batch is validated before anything is written.
+        "updated" means a field changed (a new version when the text changed);
+        an article found again under another URL with the same text is "unchanged".
+        `run_id` is the crawl run the raw pages came from.
         """
-        checked = [(_article_row(article), article["seen_at"]) for article in articles]
+        checked = [_checked_input(article) for article in articles]
+        self._sign_new_texts(checked)
         with self._write_transaction():
-            return [self._upsert_row(row, seen_at) for row, seen_at in checked]
+            return [self._upsert(entry, run_id) for entry in checked]
 
-    def _upsert_row(self, row: dict[str, Any], seen_at: str) -> Outcome:
+    def add_rejected_pages(
+        self, pages: Sequence[tuple[Mapping[str, Any], str]], *, run_id: int | None = None
+    ) -> None:
+        """Keep the raw pages of article pages that gave no article, each with the reason.
+
+        Extraction may improve: `archive reparse` of a later version can read them.
+        """
+        for page, reason in pages:
+            if problem := rawpages.problem(page):
+                raise ValueError(f"rejected page {page.get('url')!r}: raw_page {problem}")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValueError(f"rejected page {page['url']!r}: a reason is required")
+        with self._write_transaction():
+            for page, reason in pages:
+                rawpages.store(self._db, None, page, run_id, rejected=reason)
+
+    def _sign_new_texts(self, entries: Sequence[_Input]) -> None:
+        """Compute the signatures the write will need before taking the write lock.
+
+        Texts the archive already has for their URL need none; a text another writer
+        stores in between is signed inside the transaction instead, as a fallback.
+        """
+        known: set[tuple[str, str]] = set()
+        urls = [entry.row["url"] for entry in entries]
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            known.update(
+                self._db.execute(
+                    f"SELECT url, content_hash FROM articles WHERE url IN ({marks})", chunk
+                ).fetchall()
+            )
+        for entry in entries:
+            if not entry.fetch_only and (entry.row["url"], entry.row["content_hash"]) not in known:
+                entry.signature  # noqa: B018 - computes and caches it
+
+    def _upsert(self, entry: _Input, run_id: int | None) -> Outcome:
+        url = entry.row["url"]
+        old = self._one("SELECT * FROM articles WHERE url = ?", [url])
+        kind = CANONICAL
+        if old is not None and entry.fetch_only:
+            article_id = old["id"]
+            self._seen_again(article_id, entry)
+            outcome = "unchanged"
+        elif old is not None:
+            outcome = self._update(old, entry)
+            article_id = old["id"]
+        elif (owner := self._same_text_owner(entry.row)) is not None:
+            article_id = owner
+            self._seen_again(article_id, entry)
+            kind = ALIAS
+            outcome = "unchanged"
+        else:
+            article_id = self._insert(entry)
+            outcome = "new"
+        variants = [(other, how) for other, how in entry.urls if other != url]
+        self._record_urls(article_id, [(url, kind), *variants], entry.seen_at)
+        if entry.raw_page is not None:
+            rawpages.store(self._db, article_id, entry.raw_page, run_id)
+        return outcome
+
+    def _same_text_owner(self, row: Mapping[str, Any]) -> int | None:
+        """The article of this site that a new canonical URL with this text belongs to.
+
+        A URL already recorded for an article (a redirect, an alias) stays with it while
+        its text is one of that article's versions; otherwise an article of the same site
+        whose current text is the same (by content hash). Other sites' copies are not
+        merged: they are near-duplicates, linked but each kept as its site published it.
+        """
+        known = self._one(
+            """SELECT article_urls.article_id FROM article_urls
+            JOIN article_versions ON article_versions.article_id = article_urls.article_id
+            JOIN articles ON articles.id = article_urls.article_id
+            WHERE article_urls.url = ? AND article_versions.content_hash = ?
+            AND articles.site = ?""",
+            [row["url"], row["content_hash"], row["site"]],
+        )
+        if known is not None:
+            return cast(int, known["article_id"])
+        same = self._one(
+            "SELECT id FROM articles WHERE site = ? AND content_hash = ? ORDER BY id LIMIT 1",
+            [row["site"], row["content_hash"]],
+        )
+        return None if same is None else cast(int, same["id"])
+
+    def _seen_again(self, article_id: int, entry: _Input) -> None:
+        """The article's text was fetched again through another URL: only times move."""
+        version = self._one(
+            "SELECT id, last_seen_at FROM article_versions WHERE article_id = ? "
+            "AND content_hash = ?",
+            [article_id, entry.row["content_hash"]],
+        )
+        if version is not None and _later(entry.seen_at, version["last_seen_at"]):
+            self._update_row("article_versions", version["id"], {"last_seen_at": entry.seen_at})
+        stored = self._one("SELECT last_seen_at FROM articles WHERE id = ?", [article_id])
+        assert stored is not None
+        if _later(entry.seen_at, stored["last_seen_at"]):
+            self._update_row("articles", article_id, {"last_seen_at": entry.seen_at})
+
+    def _insert(self, entry: _Input) -> int:
+        row = entry.row
+        article_id = self._insert_row(
+            "articles",
+            {
+                **row,
+                **_validators(entry.raw_page),
+                "first_seen_at": entry.seen_at,
+                "last_seen_at": entry.seen_at,
+                "version_count": 1,
+                "current_version": 1,
+            },
+        )
+        self._add_version(article_id, 1, row, entry.seen_at)
+        self._sync_names(article_id, row)
+        match = self._near_duplicate(article_id, entry.signature)
+        if match["duplicate_of"] is not None:
+            self._update_row("articles", article_id, match)
+        return article_id
+
+    def _insert_row(self, table: str, values: Mapping[str, Any]) -> int:
+        """A plain INSERT: the columns are known, no need for sqlite-utils' introspection."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self._db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+        )
+        return cast(int, cursor.lastrowid)
+
+    def _update_row(self, table: str, row_id: int, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        self._db.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
+        )
+
+    def _update(self, old: dict[str, Any], entry: _Input) -> Outcome:
         """first_seen_at is set once and last_seen_at only moves forward.
 
         The other fields always take the row's values, even from a fetch older
-        than last_seen_at: the order of writes, not of fetches, decides.
+        than last_seen_at: the order of writes, not of fetches, decides. A text
+        the article never had is a new version; one it had before becomes current
+        again (its version's times move); the same text updates its version's fields.
         """
-        stored = list(self._articles.rows_where("url = ?", [row["url"]], limit=1))
-        if not stored:
-            self._articles.insert({**row, "first_seen_at": seen_at, "last_seen_at": seen_at})
-            return "new"
-        (old,) = stored
-        row = _kept_from(old, row)
+        row = _kept_from(old, entry.row)
         changed = {key: value for key, value in row.items() if old[key] != value}
-        last_seen_at = max(old["last_seen_at"], seen_at, key=datetime.fromisoformat)
-        self._articles.update(old["id"], {**changed, "last_seen_at": last_seen_at})
+        updates: dict[str, Any] = {**changed, **_validators(entry.raw_page)}
+        if _later(entry.seen_at, old["last_seen_at"]):
+            updates["last_seen_at"] = entry.seen_at
+        version = self._one(
+            "SELECT * FROM article_versions WHERE article_id = ? AND content_hash = ?",
+            [old["id"], row["content_hash"]],
+        )
+        if version is None:
+            number = old["version_count"] + 1
+            self._add_version(old["id"], number, row, entry.seen_at)
+            updates.update(version_count=number, current_version=number)
+        else:
+            last_seen = max(version["last_seen_at"], entry.seen_at, key=datetime.fromisoformat)
+            self._update_row(
+                "article_versions",
+                version["id"],
+                {**{key: row[key] for key in VERSION_FIELDS}, "last_seen_at": last_seen},
+            )
+            updates["current_version"] = version["version"]
+        if row["content_hash"] != old["content_hash"]:
+            match = self._near_duplicate(old["id"], entry.signature)
+            updates.update(match)
+        if changed.keys() & set(ARTICLE_LIST_FIELDS):
+            self._sync_names(old["id"], row)
+        self._update_row("articles", old["id"], updates)
         return "updated" if changed else "unchanged"
+
+    def _add_version(
+        self, article_id: int, number: int, row: Mapping[str, Any], seen_at: str
+    ) -> None:
+        self._insert_row(
+            "article_versions",
+            {
+                "article_id": article_id,
+                "version": number,
+                "content_hash": row["content_hash"],
+                **{key: row[key] for key in VERSION_FIELDS},
+                "first_seen_at": seen_at,
+                "last_seen_at": seen_at,
+            },
+        )
+
+    def _sync_names(self, article_id: int, row: Mapping[str, Any]) -> None:
+        """authors/tags and their link tables, as the article's JSON columns say."""
+        for table, link, key, column in NAME_TABLES:
+            self._db.execute(f"DELETE FROM {link} WHERE article_id = ?", [article_id])
+            for position, name in enumerate(json.loads(row[column] or "[]")):
+                self._db.execute(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [name])
+                self._db.execute(
+                    f"""INSERT OR IGNORE INTO {link} (article_id, {key}, position)
+                    SELECT ?, id, ? FROM {table} WHERE name = ?""",
+                    [article_id, position, name],
+                )
+
+    def _near_duplicate(self, article_id: int, signature: np.ndarray | None) -> dict[str, Any]:
+        match = neardup.index_article(self._db, article_id, signature)
+        if match is None:
+            return {"duplicate_of": None, "duplicate_similarity": None}
+        return {"duplicate_of": match.article_id, "duplicate_similarity": match.similarity}
+
+    def _record_urls(self, article_id: int, urls: Sequence[tuple[str, str]], seen_at: str) -> None:
+        """Each URL once, kept by the article it leads to now.
+
+        A URL that led to another article moves here, unless it is that article's
+        canonical URL: that one names its article for good.
+        """
+        kinds: dict[str, str] = {}
+        for url, kind in urls:
+            kinds.setdefault(url, kind)
+        for url, kind in kinds.items():
+            known = self._one("SELECT * FROM article_urls WHERE url = ?", [url])
+            if known is None:
+                self._insert_row(
+                    "article_urls",
+                    {
+                        "url": url,
+                        "article_id": article_id,
+                        "kind": kind,
+                        "first_seen_at": seen_at,
+                        "last_seen_at": seen_at,
+                    },
+                )
+            elif known["article_id"] == article_id:
+                if _later(seen_at, known["last_seen_at"]):
+                    self._db.execute(
+                        "UPDATE article_urls SET last_seen_at = ? WHERE url = ?", [seen_at, url]
+                    )
+            elif known["kind"] != CANONICAL:
+                self._db.execute(
+                    "UPDATE article_urls SET article_id = ?, kind = ?, first_seen_at = ?, "
+                    "last_seen_at = ? WHERE url = ?",
+                    [article_id, kind, seen_at, seen_at, url],
+                )
+
+    def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        """The first row as a dict, straight from sqlite3: the write path runs dozens of
+        these per article, and sqlite-utils' query() parses each statement first."""
+        cursor = self._db.conn.execute(sql, params)
+        values = cursor.fetchone()
+        if values is None:
+            return None
+        return dict(zip((column[0] for column in cursor.description), values, strict=True))
+
+    def find_article(self, url: str) -> dict[str, Any] | None:
+        """The article any URL it was reached through leads to, or None.
+
+        Tried as given, then in its canonical form (tracking parameters dropped, ...).
+        Authors and tags come decoded as lists.
+        """
+        candidates = [url]
+        with suppress(ValueError):  # not a URL the crawler could fetch: only as given
+            candidates.append(canonical_url(url))
+        for candidate in dict.fromkeys(candidates):
+            found = self._one(
+                """SELECT articles.* FROM article_urls
+                JOIN articles ON articles.id = article_urls.article_id
+                WHERE article_urls.url = ?""",
+                [candidate],
+            ) or self._one("SELECT * FROM articles WHERE url = ?", [candidate])
+            if found is not None:
+                return _decoded(found)
+        return None
+
+    def versions(self, article_id: int) -> list[dict[str, Any]]:
+        """Every version of an article, oldest first, authors and tags as lists."""
+        rows = self._db.query(
+            "SELECT * FROM article_versions WHERE article_id = ? ORDER BY version", [article_id]
+        )
+        return [_decoded(row) for row in rows]
+
+    def urls(self, article_id: int) -> list[dict[str, Any]]:
+        """Every URL recorded for an article, the canonical one first."""
+        return list(
+            self._db.query(
+                "SELECT * FROM article_urls WHERE article_id = ? "
+                "ORDER BY kind != 'canonical', first_seen_at, url",
+                [article_id],
+            )
+        )
+
+    def raw_pages(self, site: str | None = None) -> Iterator[dict[str, Any]]:
+        """The latest raw page of each article (of one site), body decompressed, headers
+        decoded; with its article_id, site, url, status, fetched_at and crawl context."""
+        return rawpages.latest(self._db, site)
+
+    def check(self) -> list[str]:
+        """Problems found in the file and the archive's invariants; empty when healthy."""
+        return invariants.check(self._db)
+
+    def mark_seen(self, fetches: Sequence[tuple[str, str]]) -> int:
+        """Articles re-fetched and found unchanged without their text (a `304 Not Modified`
+        to a conditional request): (url, seen_at) pairs; only the seen times move.
+        Returns how many of the URLs lead to an article."""
+        for url, seen_at in fetches:
+            if not _is_aware_timestamp(seen_at):
+                raise ValueError(f"article {url!r}: seen_at must be an aware ISO 8601 time")
+        found = 0
+        with self._write_transaction():
+            for url, seen_at in fetches:
+                article = self.find_article(url)
+                if article is None:
+                    continue
+                found += 1
+                self._db.execute(
+                    "UPDATE article_versions SET last_seen_at = ? WHERE article_id = ? "
+                    "AND content_hash = ? AND last_seen_at < ?",
+                    [seen_at, article["id"], article["content_hash"], seen_at],
+                )
+                if _later(seen_at, article["last_seen_at"]):
+                    self._update_row("articles", article["id"], {"last_seen_at": seen_at})
+        return found
 
     def start_run(self, *, spider: str, site: str, started_at: str) -> int:
         _check_run_time("started_at", started_at)
@@ -238,6 +605,54 @@ def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def _later(a: str, b: str) -> bool:
+    return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+
+
+def _validators(raw_page: Mapping[str, Any] | None) -> dict[str, Any]:
+    """ETag and Last-Modified of the latest fetch, for conditional re-fetches."""
+    if raw_page is None:
+        return {}
+    headers = raw_page["headers"]
+    return {
+        "etag": rawpages.header(headers, "ETag"),
+        "last_modified": rawpages.header(headers, "Last-Modified"),
+    }
+
+
+def _decoded(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        key: json.loads(value) if key in ARTICLE_LIST_FIELDS and value is not None else value
+        for key, value in row.items()
+    }
+
+
+def _checked_input(article: Mapping[str, Any]) -> _Input:
+    row = _article_row(article)
+    url = article["url"]
+    urls = article.get("urls") or []
+    if not (
+        isinstance(urls, list | tuple)
+        and all(
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(isinstance(part, str) and part.strip() for part in pair)
+            for pair in urls
+        )
+    ):
+        raise ValueError(
+            f"article {url!r}: key 'urls' must be a list of (url, kind), got {urls!r:.200}"
+        )
+    raw_page = article.get("raw_page")
+    if raw_page is not None and (problem := rawpages.problem(raw_page)):
+        raise ValueError(f"article {url!r}: raw_page {problem}")
+    pairs = [(pair[0], pair[1]) for pair in urls]
+    fetch_only = article.get("fetch_only", False)
+    if not isinstance(fetch_only, bool):
+        raise ValueError(f"article {url!r}: key 'fetch_only' must be a bool, got {fetch_only!r}")
+    return _Input(row, article["seen_at"], pairs, raw_page, fetch_only)
+
+
 def _article_row(article: Mapping[str, Any]) -> dict[str, Any]:
     """Validate an input article and return its stored columns, seen times aside."""
     _check_article(article)
@@ -251,14 +666,14 @@ def _article_row(article: Mapping[str, Any]) -> dict[str, Any]:
 
 def _check_article(article: Mapping[str, Any]) -> None:
     url = article.get("url")
-    unknown = sorted(article.keys() - set(INPUT_KEYS))
+    unknown = sorted(article.keys() - set(INPUT_KEYS) - set(OPTIONAL_KEYS))
     if unknown:
         raise ValueError(f"article {url!r}: unknown key {', '.join(map(repr, unknown))}")
     missing = [key for key in INPUT_KEYS if key not in article]
     if missing:
         raise ValueError(f"article {url!r}: missing key {', '.join(map(repr, missing))}")
-    for key, value in article.items():
-        problem = _value_problem(key, value)
+    for key in INPUT_KEYS:
+        problem = _value_problem(key, article[key])
         if problem:
             raise ValueError(f"article {url!r}: key {key!r} {problem}")
 

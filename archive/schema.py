@@ -8,7 +8,9 @@ database is refused, so an old program never writes into what it does not know.
 
 from sqlite_utils import Database
 
-SCHEMA_VERSION = 2
+from archive import neardup
+
+SCHEMA_VERSION = 3
 
 # The fields an article carries, as the caller gives them and as stored.
 ARTICLE_FIELDS = (
@@ -27,9 +29,15 @@ ARTICLE_FIELDS = (
     "body",
     "tags",
     "image_url",
+    "published_source",
 )
 #: The article columns of the first schema, which migrations start from.
-VERSION_1_ARTICLE_FIELDS = tuple(f for f in ARTICLE_FIELDS if f != "published_year_source")
+VERSION_1_ARTICLE_FIELDS = tuple(
+    f for f in ARTICLE_FIELDS if f not in ("published_year_source", "published_source")
+)
+#: The fields each version keeps: everything read from the page (url and site are the
+#: article's identity, the same in every version).
+VERSION_FIELDS = tuple(f for f in ARTICLE_FIELDS if f not in ("url", "site"))
 ARTICLE_REQUIRED_FIELDS = ("url", "site", "title", "body")
 # Fields holding JSON arrays of strings, so SQL can use json_each() on them.
 ARTICLE_LIST_FIELDS = ("authors", "tags")
@@ -120,5 +128,166 @@ def _add_published_year_source(db: Database) -> None:
     db.table("articles").add_column("published_year_source", str)
 
 
+#: unicode61 folds case in every script (Cyrillic, Azerbaijani ə/Ə, ...); removing
+#: diacritics also folds İ to i (İlham, İstanbul) at the price of matching ş/s, ç/c,
+#: ğ/g, ö/o, ü/u alike. ı and I stay apart: unicode61 folds I to i, as English needs.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+FTS_COLUMNS = ("title", "summary", "body")
+
+
+def _version_3(db: Database) -> None:
+    """Version 3: versions, URL aliases, authors and tags tables, FTS, raw pages, near-dups.
+
+    Every existing article becomes version 1 of itself, with its URL, authors and tags
+    in their tables, its text in the full-text index and its near-duplicates linked.
+    """
+    for column in (
+        "version_count INTEGER NOT NULL DEFAULT 1",
+        "current_version INTEGER NOT NULL DEFAULT 1",
+        "published_source TEXT",
+        "duplicate_of INTEGER REFERENCES articles(id)",
+        "duplicate_similarity REAL",
+        "etag TEXT",
+        "last_modified TEXT",
+    ):
+        db.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+    version_columns = ",\n".join(f"{name} TEXT" for name in VERSION_FIELDS)
+    for statement in (
+        f"""
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            content_hash TEXT NOT NULL,
+            {version_columns},
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            UNIQUE (article_id, version),
+            UNIQUE (article_id, content_hash)
+        )""",
+        """
+        CREATE TABLE article_urls (
+            url TEXT PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL
+        )""",
+        "CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE)",
+        """
+        CREATE TABLE article_authors (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            author_id INTEGER NOT NULL REFERENCES authors(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (article_id, author_id)
+        )""",
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE)",
+        """
+        CREATE TABLE article_tags (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (article_id, tag_id)
+        )""",
+        """
+        CREATE TABLE raw_pages (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER REFERENCES articles(id),
+            url TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            encoding_codec TEXT NOT NULL,
+            body_size INTEGER NOT NULL,
+            body_sha256 TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            last_fetched_at TEXT NOT NULL,
+            fetch_count INTEGER NOT NULL DEFAULT 1,
+            run_id INTEGER REFERENCES crawl_runs(id),
+            site TEXT NOT NULL,
+            listing_section TEXT,
+            listing_year INTEGER,
+            rejected TEXT,
+            UNIQUE (article_id, body_sha256)
+        )""",
+        """
+        CREATE TABLE article_minhash (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+            kind TEXT NOT NULL,
+            signature BLOB NOT NULL
+        )""",
+        """
+        CREATE TABLE minhash_bands (
+            band INTEGER NOT NULL,
+            bucket INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            PRIMARY KEY (band, bucket, article_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX article_urls_article_id ON article_urls (article_id)",
+        "CREATE INDEX article_versions_article_id ON article_versions (article_id)",
+        "CREATE INDEX article_authors_author_id ON article_authors (author_id)",
+        "CREATE INDEX article_tags_tag_id ON article_tags (tag_id)",
+        "CREATE INDEX raw_pages_article_id ON raw_pages (article_id)",
+        "CREATE INDEX raw_pages_url ON raw_pages (url)",
+        "CREATE INDEX minhash_bands_article_id ON minhash_bands (article_id)",
+        "CREATE INDEX articles_site_content_hash ON articles (site, content_hash)",
+        "CREATE INDEX articles_duplicate_of ON articles (duplicate_of)",
+    ):
+        db.execute(statement)
+    fields = ", ".join(VERSION_FIELDS)
+    db.execute(
+        f"""INSERT INTO article_versions
+        (article_id, version, content_hash, {fields}, first_seen_at, last_seen_at)
+        SELECT id, 1, content_hash, {fields}, first_seen_at, last_seen_at FROM articles"""
+    )
+    db.execute(
+        """INSERT INTO article_urls (url, article_id, kind, first_seen_at, last_seen_at)
+        SELECT url, id, 'canonical', first_seen_at, last_seen_at FROM articles"""
+    )
+    for table, link, key, column in NAME_TABLES:
+        db.execute(
+            f"""INSERT OR IGNORE INTO {table} (name)
+            SELECT value FROM articles, json_each(articles.{column}) ORDER BY articles.id, key"""
+        )
+        db.execute(
+            f"""INSERT OR IGNORE INTO {link} (article_id, {key}, position)
+            SELECT articles.id, {table}.id, json_each.key
+            FROM articles, json_each(articles.{column})
+            JOIN {table} ON {table}.name = json_each.value"""
+        )
+    db.table("articles").enable_fts(list(FTS_COLUMNS), tokenize=FTS_TOKENIZE, create_triggers=True)
+    _fts_update_trigger_on_text_only(db)
+    for article_id, body in db.execute("SELECT id, body FROM articles ORDER BY id").fetchall():
+        match = neardup.index_article(db, article_id, neardup.signature(body))
+        if match is not None:
+            db.execute(
+                "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?",
+                [match.article_id, match.similarity, article_id],
+            )
+
+
+#: (names table, link table, its key column, the articles JSON column it mirrors).
+NAME_TABLES = (
+    ("authors", "article_authors", "author_id", "authors"),
+    ("tags", "article_tags", "tag_id", "tags"),
+)
+
+
+def _fts_update_trigger_on_text_only(db: Database) -> None:
+    """sqlite-utils' update trigger re-indexes a row on any update; re-crawls that only
+    move last_seen_at would rewrite the index each time, so it fires on the text alone."""
+    columns = ", ".join(FTS_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    db.execute("DROP TRIGGER articles_au")
+    db.execute(
+        f"""CREATE TRIGGER articles_au AFTER UPDATE OF {columns} ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, {columns})
+            VALUES ('delete', old.rowid, {old});
+          INSERT INTO articles_fts (rowid, {columns}) VALUES (new.rowid, {new});
+        END"""
+    )
+
+
 #: MIGRATIONS[n - 1] upgrades a version n archive to version n + 1.
-MIGRATIONS = (_add_published_year_source,)
+MIGRATIONS = (_add_published_year_source, _version_3)

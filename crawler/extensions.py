@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from archive import Archive
 from crawler import dates
 from crawler.rejections import REJECTED
+from crawler.run_verdict import judge
 
 #: crawl_runs count columns and the stats they come from.
 RUN_COUNTS = {
@@ -53,6 +54,12 @@ class CrawlRunRecorder:
         self.crawler.stats.set_value("archive/run_id", self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        verdict = judge(self.crawler.stats.get_stats(), reason, self.crawler.settings)
+        # The verdict lives in the run's stats (run/verdict, run/verdict_reason,
+        # run/exit_status) until crawl_runs has columns of its own for it.
+        self.crawler.stats.set_value("run/verdict", verdict.outcome)
+        self.crawler.stats.set_value("run/verdict_reason", verdict.reason)
+        self.crawler.stats.set_value("run/exit_status", verdict.exit_status)
         if self.run_id is None:
             return
         stats = self.crawler.stats.get_stats()

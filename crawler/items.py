@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -54,7 +55,8 @@ class Article:
     published_hint: str | None = None
     #: Where the publication date was found: "selector" (the site's own), or the generic
     #: layer's "meta", "jsonld", "time", "text", "url" or "htmldate" (see
-    #: crawler/extract/page_dates.py), so that sure dates can be told from guesses.
+    #: crawler/extract/page_dates.py), or "feed" (the feed or sitemap that linked it), so
+    #: that sure dates can be told from guesses.
     published_source: str | None = None
     modified_at: str | None = None
     modified_raw: str | None = None
@@ -66,8 +68,25 @@ class Article:
     seen_at: datetime | None = None
     #: The year the section listing's date order gives this article's year-less date.
     listing_year: int | None = None
+    #: When the feed or sitemap that linked the article says it was published (ISO 8601,
+    #: UTC): evidence for the date, and its year when the page prints none.
+    found_published: str | None = None
     #: How published_at's year was decided: see NormaliseDates.
     published_year_source: str | None = None
+    #: Every URL this article was reached through or names itself by: (url, kind) pairs.
+    urls: list[tuple[str, str]] = field(default_factory=list)
+    #: The fetched response (see crawler.article_page.raw_page): kept by the archive beside
+    #: the article, never one of its columns.
+    raw_page: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeenUnchanged:
+    """An archived article re-fetched conditionally and answered `304 Not Modified`."""
+
+    url: str
+    site: str
+    seen_at: datetime
 
 
 class ArticleLoader(ItemLoader):

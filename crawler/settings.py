@@ -1,19 +1,65 @@
 """Scrapy settings of the project. Every value can be overridden with `-s NAME=VALUE`."""
 
+from dataclasses import fields
+
+from crawler.items import Article
+
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 ADDONS: dict[str, int] = {}
 
-# Polite by default. A non-zero DOWNLOAD_DELAY also keeps Scrapy to
-# CONCURRENT_REQUESTS_PER_DOMAIN: with a delay of 0 a slot can run more at once.
-USER_AGENT = "news-archiver/0.1 (news archive crawler; +https://github.com/news-archiver)"
+# Polite by default; a site definition's [settings] table or `-s` overrides each of these
+# (crawler/site_settings.py lists what a site may override).
+# Who we are: "{contact_url}" in USER_AGENT is replaced by CONTACT_URL, the page where a
+# site's operator learns who runs the crawler and how to reach them. Set it to your own.
+CONTACT_URL = "https://github.com/news-archiver/news-archiver"
+USER_AGENT = "news-archiver/0.1 (news archive crawler; +{contact_url})"
 ROBOTSTXT_OBEY = True
+# At most this many requests in flight per host. A non-zero DOWNLOAD_DELAY also keeps
+# Scrapy to it: with a delay of 0 a slot can run more at once.
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 0.5
+# AutoThrottle widens the delay when the server slows down (never below DOWNLOAD_DELAY).
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Retries on 429 and 5xx wait before each attempt: Retry-After when the server sends one
+# (up to RETRY_AFTER_MAX seconds, else the request is given up), otherwise
+# RETRY_BACKOFF_BASE * 2 ** attempt seconds, at most RETRY_BACKOFF_MAX.
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 300.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+}
+# A local cache of every response, for developing a site definition without asking the
+# site again: `-s HTTPCACHE_ENABLED=True` (kept under .scrapy/httpcache/<spider>/).
+# Never for scheduled crawls: a cached page hides edits.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_IGNORE_HTTP_CODES = [429, 500, 502, 503, 504]
+
+# A run's verdict (exit status, last log line, crawl_runs): it fails when more than
+# CRAWL_ERROR_THRESHOLD errors were logged, or, with CRAWL_EXPECT_ARTICLES, when the site
+# yielded no article at all (neither archived nor found again).
+CRAWL_ERROR_THRESHOLD = 10
+CRAWL_EXPECT_ARTICLES = True
+# One run per site and archive at a time (crawler/run_lock.py). False only for runs that
+# are meant to overlap, such as several workers sharing one site's links.
+RUN_LOCK_ENABLED = True
+
+# Incremental crawling: archived articles are not fetched again unless published within
+# the site's `recheck_days` (then conditionally). False fetches every article found.
+INCREMENTAL_CRAWL = True
 
 # Secure defaults: no control server of any kind is opened by a crawl.
 # REMOTE_CONTROL runs Python code posted to it; the telnet console gives a Python shell.
@@ -23,7 +69,6 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,
     "crawler.pipelines.NormaliseDates": 200,
-    "crawler.pipelines.DeduplicateArticles": 300,
     "crawler.pipelines.ArchiveArticles": 900,
 }
 EXTENSIONS = {
@@ -37,4 +82,7 @@ ARCHIVE_BATCH_SIZE = 100
 ARCHIVE_FLUSH_SECONDS = 5.0
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Feed exports (`scrapy crawl ... -o items.jsonl`) carry every item field but the raw page:
+# its body is bytes, which feeds cannot hold, and the archive keeps it.
+FEED_EXPORT_FIELDS = [field.name for field in fields(Article) if field.name != "raw_page"]
 LOG_LEVEL = "INFO"

@@ -10,6 +10,8 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -17,9 +19,11 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from crawler import dates
+from crawler import dates, site_settings
 
-BUNDLED_DIR = Path(__file__).parent / "sites"
+#: The bundled definitions, read as package resources so that they are found inside a
+#: zipped egg too (scrapyd runs a deployed project from its egg).
+BUNDLED_DIR: Traversable = resources.files("crawler") / "sites"
 
 #: Fields a site may give a CSS selector for, in the order the README lists them.
 SELECTOR_FIELDS = (
@@ -33,10 +37,25 @@ SELECTOR_FIELDS = (
     "tags",
     "image",
 )
-REQUIRED_KEYS = frozenset({"name", "start_urls", "article_url"})
+REQUIRED_KEYS = frozenset({"name", "article_url"})
+#: Where article links come from: a definition needs at least one of them.
+DISCOVERY_KEYS = ("start_urls", "feeds", "sitemaps")
 OPTIONAL_KEYS = frozenset(
-    {"allowed_domains", "next_page", "max_pages", "languages", "timezone", "selectors"}
+    {
+        *DISCOVERY_KEYS,
+        "allowed_domains",
+        "next_page",
+        "max_pages",
+        "languages",
+        "timezone",
+        "selectors",
+        "recheck_days",
+        "stop_at_known",
+        "settings",
+    }
 )
+#: Articles published this many days ago or less are re-fetched (conditionally) on re-crawls.
+DEFAULT_RECHECK_DAYS = 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 _EMPTY_PAGE = Selector(text="<html></html>")
@@ -56,12 +75,25 @@ class SiteDefinition:
     start_urls: tuple[str, ...]
     article_url: re.Pattern[str]
     allowed_domains: tuple[str, ...]
-    path: Path
+    path: Path | Traversable
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
     next_page: str | None = None
     max_pages: int | None = None
     languages: tuple[str, ...] = ()
     timezone: str = "UTC"
     selectors: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    recheck_days: int = DEFAULT_RECHECK_DAYS
+    stop_at_known: bool = True
+    #: Scrapy settings this site overrides (validated: see crawler.site_settings).
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def is_article(self, url: str) -> bool:
+        """True for an allowed http(s) URL the `article_url` pattern matches."""
+        scheme = urlsplit(url).scheme
+        return (
+            scheme in ("http", "https") and self.allows(url) and bool(self.article_url.search(url))
+        )
 
     def allows(self, url: str) -> bool:
         """True when the URL's host is one of `allowed_domains` or a subdomain of one."""
@@ -77,14 +109,17 @@ def ascii_host(host: str) -> str:
         return host.lower()
 
 
-def bundled_sites() -> dict[str, Path]:
+def bundled_sites() -> dict[str, Traversable]:
     """The bundled definitions by spider name (the file name is the spider name)."""
-    return {path.stem: path for path in sorted(BUNDLED_DIR.glob("*.toml"))}
+    files = (entry for entry in BUNDLED_DIR.iterdir() if entry.name.endswith(".toml"))
+    return {entry.name.removesuffix(".toml"): entry for entry in sorted(files, key=str)}
 
 
-def load_site(path: str | Path, *, expected_name: str | None = None) -> SiteDefinition:
-    """Read and validate one definition file."""
-    path = Path(path)
+def load_site(
+    path: str | Path | Traversable, *, expected_name: str | None = None
+) -> SiteDefinition:
+    """Read and validate one definition file (a path, or a bundled package resource)."""
+    path = Path(path) if isinstance(path, str) else path
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -94,7 +129,9 @@ def load_site(path: str | Path, *, expected_name: str | None = None) -> SiteDefi
     return _validate(raw, path, expected_name)
 
 
-def _validate(raw: dict[str, Any], path: Path, expected_name: str | None) -> SiteDefinition:
+def _validate(
+    raw: dict[str, Any], path: Path | Traversable, expected_name: str | None
+) -> SiteDefinition:
     def fail(key: str, problem: str) -> DefinitionError:
         return DefinitionError(f"{path}: key '{key}': {problem}")
 
@@ -110,11 +147,17 @@ def _validate(raw: dict[str, Any], path: Path, expected_name: str | None) -> Sit
     if expected_name is not None and name != expected_name:
         raise fail("name", f"{name!r} must match the file name {expected_name!r}")
 
-    start_urls = _url_list(raw, "start_urls", fail)
-    domains = _domains(raw, start_urls, fail)
+    if not any(key in raw for key in DISCOVERY_KEYS):
+        raise fail("start_urls", "is required unless the site lists 'feeds' or 'sitemaps'")
+    start_urls, feeds, sitemaps = (
+        _url_list(raw, key, fail) if key in raw else () for key in DISCOVERY_KEYS
+    )
+    domains = _domains(raw, (*start_urls, *feeds, *sitemaps), fail)
     site = SiteDefinition(
         name=name,
         start_urls=start_urls,
+        feeds=feeds,
+        sitemaps=sitemaps,
         article_url=_regex(raw, "article_url", fail),
         allowed_domains=domains,
         path=path,
@@ -123,10 +166,14 @@ def _validate(raw: dict[str, Any], path: Path, expected_name: str | None) -> Sit
         languages=_languages(raw, fail),
         timezone=_timezone(raw, fail),
         selectors=_selectors(raw, fail),
+        recheck_days=_whole_number(raw, "recheck_days", fail, DEFAULT_RECHECK_DAYS, minimum=0),
+        stop_at_known=_boolean(raw, "stop_at_known", fail, default=True),
+        settings=_settings(raw, fail),
     )
-    for url in start_urls:
-        if not site.allows(url):
-            raise fail("allowed_domains", f"does not allow the start URL {url}")
+    for key, urls in zip(DISCOVERY_KEYS, (start_urls, feeds, sitemaps), strict=True):
+        for url in urls:
+            if not site.allows(url):
+                raise fail("allowed_domains", f"does not allow {url} (listed in {key!r})")
     return site
 
 
@@ -155,9 +202,9 @@ def _url_list(raw: Mapping[str, Any], key: str, fail: Fail) -> tuple[str, ...]:
     return urls
 
 
-def _domains(raw: Mapping[str, Any], start_urls: tuple[str, ...], fail: Fail) -> tuple[str, ...]:
+def _domains(raw: Mapping[str, Any], urls: tuple[str, ...], fail: Fail) -> tuple[str, ...]:
     if "allowed_domains" not in raw:
-        hosts = (ascii_host(urlsplit(url).hostname or "") for url in start_urls)
+        hosts = (ascii_host(urlsplit(url).hostname or "") for url in urls)
         # "www." is dropped so that the apex and other subdomains of the site stay allowed.
         return tuple(dict.fromkeys(h.removeprefix("www.") for h in hosts))
     domains = tuple(ascii_host(d) for d in _string_list(raw, "allowed_domains", fail))
@@ -191,10 +238,33 @@ def _prefixed(fail: Fail, prefix: str) -> Fail:
 
 
 def _positive_int(raw: Mapping[str, Any], key: str, fail: Fail) -> int:
-    value = raw[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise fail(key, "must be a whole number of at least 1")
+    return _whole_number(raw, key, fail, 1, minimum=1)
+
+
+def _whole_number(
+    raw: Mapping[str, Any], key: str, fail: Fail, default: int, *, minimum: int
+) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise fail(key, f"must be a whole number of at least {minimum}")
     return value
+
+
+def _boolean(raw: Mapping[str, Any], key: str, fail: Fail, *, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise fail(key, "must be true or false")
+    return value
+
+
+def _settings(raw: Mapping[str, Any], fail: Fail) -> Mapping[str, Any]:
+    table = raw.get("settings", {})
+    if not isinstance(table, dict):
+        raise fail("settings", "must be a table of Scrapy setting = value")
+    try:
+        return MappingProxyType(site_settings.checked(table))
+    except site_settings.SettingError as error:
+        raise fail(f"settings.{error.name}", str(error)) from None
 
 
 def _languages(raw: Mapping[str, Any], fail: Fail) -> tuple[str, ...]:

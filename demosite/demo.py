@@ -37,8 +37,8 @@ SAMPLE_QUERIES = (
 def run_demo(articles: int = 240) -> int:
     """Returns the exit status: the crawl's, or 1 when the server could not start."""
     if not (SITE_DIR / "manifest.json").exists():
-        # Generated once, so a second `make demo` re-crawls the same site and shows the
-        # archive's deduplication: no new rows, only last_seen_at moves.
+        # Generated once, so a second `make demo` re-crawls the same site and shows an
+        # incremental crawl: no new rows; recent articles re-checked, the others skipped.
         generate_site(SITE_DIR, articles=articles)
     print(f"demo site: {SITE_DIR}/ ({articles} articles), archive: {ARCHIVE}", flush=True)
     with _server() as base_url:
@@ -46,6 +46,7 @@ def run_demo(articles: int = 240) -> int:
             return 1
         crawl = [sys.executable, "-m", "scrapy", "crawl", "demo"]
         crawl += ["-s", f"ARCHIVE_PATH={ARCHIVE}", "-s", f"DOWNLOAD_DELAY={DOWNLOAD_DELAY}"]
+        crawl += ["-s", f"AUTOTHROTTLE_START_DELAY={DOWNLOAD_DELAY}"]
         status = subprocess.call(crawl)
     if status != 0:
         return status

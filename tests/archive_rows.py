@@ -33,6 +33,7 @@ def article(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "body": f"Body of article {n}.",
         "tags": ["election"],
         "image_url": None,
+        "published_source": None,
         "seen_at": T0,
     }
     return fields | overrides

@@ -64,11 +64,20 @@ class Crawl:
     log: str
 
 
-def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
-    """Run one real crawl into `archive`, fast but with per-domain limits still in force."""
+def crawl(
+    definition: Path, archive: Path, *settings: str, spider: str = "site", fast: bool = True
+) -> Crawl:
+    """Run one real crawl into `archive`, fast but with per-domain limits still in force;
+    with `fast` False, the project's and the site's own politeness settings hold."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
-    fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
-    for setting in (f"ARCHIVE_PATH={archive}", *fast, *settings):
+    quick = ["DOWNLOAD_DELAY=0.01", "AUTOTHROTTLE_START_DELAY=0.01"]
+    quick.append("CONCURRENT_REQUESTS_PER_DOMAIN=4")
+    for setting in (
+        f"ARCHIVE_PATH={archive}",
+        "ARCHIVE_FLUSH_SECONDS=1",
+        *(quick if fast else []),
+        *settings,
+    ):
         command += ["-s", setting]
     env = {**os.environ, "PYTHONWARNINGS": "error"}
     done = subprocess.run(

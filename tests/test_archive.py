@@ -124,20 +124,21 @@ def test_database_error_mid_batch_rolls_back_the_batch(
     archive: Archive, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive.upsert_articles([article(1)])
-    upsert_row = Archive._upsert_row
+    upsert = Archive._upsert
     calls = []
 
-    def fail_on_second_row(self: Archive, row: dict[str, Any], seen_at: str) -> str:
-        calls.append(row["url"])
+    def fail_on_second_row(self: Archive, entry: Any, run_id: int | None) -> str:
+        calls.append(entry.row["url"])
         if len(calls) == 2:
             raise sqlite3.OperationalError("disk I/O error")
-        return upsert_row(self, row, seen_at)
+        return upsert(self, entry, run_id)
 
-    monkeypatch.setattr(Archive, "_upsert_row", fail_on_second_row)
+    monkeypatch.setattr(Archive, "_upsert", fail_on_second_row)
     with pytest.raises(sqlite3.OperationalError):
         archive.upsert_articles([article(1, body="Changed."), article(2)])
     (row,) = rows(db_path)
-    assert row["body"] == "Body of article 1."
+    assert (row["body"], row["version_count"]) == ("Body of article 1.", 1)
+    assert len(rows(db_path, "select * from article_versions")) == 1
     monkeypatch.undo()
     assert archive.upsert_articles([article(2)]) == ["new"]  # the archive is usable afterwards
 
@@ -155,13 +156,15 @@ def test_json_columns_are_readable_and_queryable(archive: Archive, db_path: Path
 
 def test_new_file_gets_schema_version_wal_and_indexes(archive: Archive, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
         indexes = {row[1]: row[2] for row in conn.execute("pragma index_list(articles)")}
     assert indexes == {
         "idx_articles_url": 1,
         "idx_articles_site_section_published_at": 0,
         "idx_articles_published_at": 0,
+        "articles_site_content_hash": 0,
+        "articles_duplicate_of": 0,
     }
 
 
@@ -175,8 +178,8 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_newer_schema_version_is_refused(db_path: Path) -> None:
     Archive(db_path).close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("pragma user_version = 3")
-    with pytest.raises(SchemaError, match="version 3 is newer than this program's 2"):
+        conn.execute("pragma user_version = 4")
+    with pytest.raises(SchemaError, match="version 4 is newer than this program's 3"):
         Archive(db_path)
 
 
@@ -185,7 +188,7 @@ def test_version_1_archive_is_upgraded_in_place(db_path: Path) -> None:
     version_1 = Database(db_path)
     schema._create_version_1(version_1)
     version_1.execute("pragma user_version = 1")
-    old = {k: v for k, v in article().items() if k not in ("seen_at", "published_year_source")}
+    old = {k: v for k, v in article().items() if k in schema.VERSION_1_ARTICLE_FIELDS}
     version_1.table("articles").insert(
         {**old, "authors": '["A"]', "tags": "[]", "content_hash": "x",
          "first_seen_at": T0, "last_seen_at": T0}
@@ -195,8 +198,9 @@ def test_version_1_archive_is_upgraded_in_place(db_path: Path) -> None:
         assert archive.upsert_articles([article(seen_at=T1)]) == ["updated"]
     (row,) = rows(db_path)
     assert (row["published_year_source"], row["first_seen_at"]) == ("date", T0)
+    assert row["version_count"] == 2
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == 2
+        assert conn.execute("pragma user_version").fetchone()[0] == 3
 
 
 def test_foreign_database_is_refused(db_path: Path) -> None:
@@ -312,6 +316,13 @@ def test_two_processes_upsert_the_same_urls(db_path: Path) -> None:
     stored = rows(db_path)
     assert len(stored) == len({row["url"] for row in stored}) == urls
     assert all(row["last_seen_at"] == f"2024-03-01T10:{batches - 1:02d}:01+00:00" for row in stored)
+    # The two texts each writer alternates are two versions of each article, never more.
+    versions = rows(db_path, "select article_id, version, body from article_versions")
+    assert len(versions) == 2 * urls
+    assert {(v["version"], v["body"]) for v in versions} == {(1, "v0"), (2, "v1")}
+    assert all(row["version_count"] == 2 for row in stored)
+    with Archive(db_path) as archive:
+        assert archive.check() == []
 
 
 def test_a_field_a_fetch_could_not_read_keeps_its_value(archive: Archive, db_path: Path) -> None:

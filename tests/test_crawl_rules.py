@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archive import Archive
 from tests.crawling import DEMO_ARTICLES, ROOT, Server, crawl, demo_definition, start_server
 
 PROSE = (
@@ -117,8 +118,12 @@ def rows(archive: Path) -> dict[str, dict]:
 
 def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
     server, definition = rules_site
-    result = crawl(definition, tmp_path / "a.db")
+    feed = tmp_path / "items.jsonl"
+    result = crawl(definition, tmp_path / "a.db", f'FEEDS={{"{feed}": {{"format": "jsonlines"}}}}')
     assert result.returncode == 0, result.log[-3000:]
+    # A feed export still works: every field but the raw page's bytes.
+    items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    assert len(items) == 7 and all("raw_page" not in i and i["urls"] for i in items)
     requested = paths(server)
     assert "/news/page/3/" in requested
     assert "/news/page/4/" not in requested, "a page with no new article must end the section"
@@ -141,6 +146,54 @@ def test_listing_rules(rules_site: tuple[Server, Path], tmp_path: Path) -> None:
         (stats,) = db.execute("select stats from crawl_runs").fetchone()
     assert json.loads(stats)["articles/duplicate"] == 1
     assert json.loads(stats)["articles/rejected/not_article_url"] == 1
+    with Archive(tmp_path / "a.db") as archive:
+        assert archive.check() == []
+        one = archive.find_article(f"{base}/news/1")
+        assert one is not None and one["version_count"] == 1
+        # The page that names /news/1 its canonical URL, and a tracking variant, find it.
+        assert archive.find_article(f"{base}/news/5") == one
+        assert archive.find_article(f"{base}/news/1?utm_source=home&utm_medium=web#top") == one
+        kinds = {row["url"]: row["kind"] for row in archive.urls(one["id"])}
+        assert kinds == {f"{base}/news/1": "canonical", f"{base}/news/5": "requested"}
+        # Every fetched article page is kept: both pages of article one.
+        pages = archive.db.execute(
+            "select url, status from raw_pages where article_id = ? order by url", [one["id"]]
+        ).fetchall()
+        assert pages == [(f"{base}/news/1", 200), (f"{base}/news/5", 200)]
+        assert archive.db.execute(
+            "select count(distinct article_id) from raw_pages"
+        ).fetchone() == (len(archived),)
+
+
+def test_a_corrected_article_becomes_a_new_version(
+    rules_site: tuple[Server, Path], tmp_path: Path
+) -> None:
+    """A re-crawl of an edited page adds a version and keeps the first text whole."""
+    server, definition = rules_site
+    archive_path = tmp_path / "a.db"
+    assert crawl(definition, archive_path).returncode == 0
+    page = tmp_path / "site" / "news" / "2"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("Two ends.", "Two ends, corrected."),
+        encoding="utf-8",
+    )
+    # The article dates from 2018, long before recheck_days: only a full re-crawl fetches it.
+    second = crawl(definition, archive_path, "INCREMENTAL_CRAWL=False")
+    assert second.returncode == 0, second.log[-3000:]
+    with Archive(archive_path) as archive:
+        assert archive.check() == []
+        two = archive.find_article(f"{server.base_url}news/2")
+        assert two is not None and two["version_count"] == 2
+        first, latest = archive.versions(two["id"])
+        assert "Two ends." in first["body"] and "corrected" not in first["body"]
+        assert "Two ends, corrected." in latest["body"]
+        assert latest["body"] == two["body"]
+        # Both bodies stay available for re-extraction.
+        assert archive.db.execute(
+            "select count(*) from raw_pages where article_id = ?", [two["id"]]
+        ).fetchone() == (2,)
+        run = archive.runs(limit=1)[0]
+        assert (run["articles_updated"], run["articles_new"]) == (1, 0)
 
 
 def test_max_pages(rules_site: tuple[Server, Path], tmp_path: Path) -> None:

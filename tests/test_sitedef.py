@@ -52,6 +52,26 @@ def test_defaults(tmp_path: Path) -> None:
         None,
     )
     assert dict(site.selectors) == {}
+    assert (site.feeds, site.sitemaps, dict(site.settings)) == ((), (), {})
+    assert (site.recheck_days, site.stop_at_known) == (3, True)
+
+
+def test_feeds_and_sitemaps_instead_of_sections(tmp_path: Path) -> None:
+    site = load_site(
+        write(
+            tmp_path,
+            'name = "a"\narticle_url = "/n/"\nfeeds = ["https://www.a.org/rss"]\n'
+            'sitemaps = ["https://news.b.org/robots.txt"]\nrecheck_days = 0\n'
+            "stop_at_known = false\n[settings]\nDOWNLOAD_DELAY = 2\nROBOTSTXT_OBEY = true\n",
+        )
+    )
+    assert site.start_urls == ()
+    assert site.allowed_domains == ("a.org", "news.b.org")
+    assert (site.recheck_days, site.stop_at_known) == (0, False)
+    assert dict(site.settings) == {"DOWNLOAD_DELAY": 2.0, "ROBOTSTXT_OBEY": True}
+    assert site.is_article("https://a.org/n/1")
+    assert not site.is_article("https://c.org/n/1")
+    assert not site.is_article("ftp://a.org/n/1")
 
 
 @pytest.mark.parametrize(
@@ -64,11 +84,31 @@ def test_defaults(tmp_path: Path) -> None:
         ('max_pages = "3"', "max_pages", "whole number"),
         ('next_page = "a[rel="', "next_page", "bad CSS"),
         ('allowed_domains = ["https://example.com/"]', "allowed_domains", "host name"),
-        ('allowed_domains = ["other.org"]', "allowed_domains", "start URL"),
+        ('allowed_domains = ["other.org"]', "allowed_domains", "(listed in 'start_urls')"),
         ('colour = "blue"', "colour", "unknown key"),
         ('[selectors]\nbody = "div..x"', "selectors.body", "bad CSS"),
         ('[selectors]\nheadline = "h1"', "selectors.headline", "unknown field"),
         ('selectors = "h1"', "selectors", "table"),
+        (
+            'feeds = ["https://other.org/rss"]\nallowed_domains = ["example.com"]',
+            "allowed_domains",
+            "(listed in 'feeds')",
+        ),
+        ('sitemaps = ["/sitemap.xml"]', "sitemaps", "absolute"),
+        ("recheck_days = -1", "recheck_days", "at least 0"),
+        ("recheck_days = 1.5", "recheck_days", "whole number"),
+        ('stop_at_known = "no"', "stop_at_known", "true or false"),
+        ('settings = "fast"', "settings", "table"),
+        ("[settings]\nITEM_PIPELINES = {}", "settings.ITEM_PIPELINES", "not a setting a site may"),
+        ('[settings]\nDOWNLOAD_DELAY = "2"', "settings.DOWNLOAD_DELAY", "must be a number"),
+        ("[settings]\nDOWNLOAD_DELAY = -1", "settings.DOWNLOAD_DELAY", "negative"),
+        ("[settings]\nROBOTSTXT_OBEY = 1", "settings.ROBOTSTXT_OBEY", "boolean"),
+        (
+            "[settings]\nCONCURRENT_REQUESTS_PER_DOMAIN = true",
+            "settings.CONCURRENT_REQUESTS_PER_DOMAIN",
+            "whole number",
+        ),
+        ('[settings]\nRETRY_HTTP_CODES = ["503"]', "settings.RETRY_HTTP_CODES", "status codes"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, extra: str, key: str, problem: str) -> None:
@@ -84,7 +124,7 @@ def test_errors_name_file_and_key(tmp_path: Path, extra: str, key: str, problem:
     ("text", "key", "problem"),
     [
         ('start_urls = ["https://a.org/"]\narticle_url = "x"', "name", "required"),
-        ('name = "a"\narticle_url = "x"', "start_urls", "required"),
+        ('name = "a"\narticle_url = "x"', "start_urls", "required unless the site lists 'feeds'"),
         ('name = "a"\nstart_urls = ["https://a.org/"]', "article_url", "required"),
         ('name = "a b"\nstart_urls = ["https://a.org/"]\narticle_url = "x"', "name", "letters"),
         ('name = "a"\nstart_urls = []\narticle_url = "x"', "start_urls", "at least one"),

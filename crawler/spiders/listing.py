@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 from parsel import Selector
@@ -81,8 +81,7 @@ class _ArticleLinks:
             url = clean_url(urljoin(self.base_url, href.strip()))
         except ValueError:
             return None  # a malformed link is not an article
-        allowed = urlsplit(url).scheme in ("http", "https") and self.site.allows(url)
-        return url if allowed and self.site.article_url.search(url) else None
+        return url if self.site.is_article(url) else None
 
 
 def _item_of(anchor: HtmlElement, key: str, articles: _ArticleLinks) -> HtmlElement:

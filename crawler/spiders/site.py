@@ -1,8 +1,10 @@
 """The one spider: a site definition turned into requests, responses into Article items.
 
-Listing pages (the definition's `start_urls` and their pagination) give article links;
-article pages give items. The spider never writes to the archive: items go through the
-pipelines, so the item sink can change without touching crawling or extraction.
+Listing pages (the definition's `start_urls` and their pagination), feeds and sitemaps
+give article links; article pages give items. Which links are fetched is decided by the
+archive (crawler.known_articles): new ones, and recent ones again, conditionally. The
+spider never writes to the archive: items go through the pipelines, so the item sink can
+change without touching crawling or extraction.
 """
 
 from __future__ import annotations
@@ -10,23 +12,30 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.response import get_base_url
 
-from crawler import dates
+from crawler import dates, site_settings
+from crawler.article_page import article_item
 from crawler.dates import ParsedDate
-from crawler.extract import extract_article, language_code
-from crawler.items import Article, ArticleLoader
+from crawler.discovery import FoundLink
+from crawler.discovery.feeds import NotAFeed, feed_links
+from crawler.discovery.sitemaps import NotASitemap, is_robots_txt, read_sitemap, robots_sitemaps
+from crawler.extract import language_code
+from crawler.items import Article, SeenUnchanged
+from crawler.known_articles import NEW, RECHECK, KnownArticles, Visit
 from crawler.listing_years import ListingYears
-from crawler.rejections import reject_page
 from crawler.sitedef import DefinitionError, SiteDefinition, load_site
 from crawler.spiders import listing
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, clean_url
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +45,7 @@ class SiteSpider(Spider):
 
     name = "site"
     #: Set on the spider classes of bundled definitions; `-a config=` overrides it.
-    definition: ClassVar[Path | None] = None
+    definition: ClassVar[Path | Traversable | None] = None
 
     def __init__(self, config: str | None = None, **kwargs: Any) -> None:
         self.site: SiteDefinition = self.load_definition(config)
@@ -47,6 +56,27 @@ class SiteSpider(Spider):
         self._section_links: dict[str, set[str]] = {}
         #: The year evidence of each section's listing, walked page by page.
         self._listing_years: dict[str, ListingYears] = {}
+        #: The archive's answer for each canonical article URL met in this crawl; a URL in
+        #: it has been requested (or skipped) once and is not requested again.
+        self._visits: dict[str, Visit] = {}
+        self.known = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        site_settings.apply(crawler, spider.site.settings)
+        crawler.signals.connect(spider._open_archive, signal=signals.spider_opened)
+        return spider
+
+    def _open_archive(self) -> None:
+        """Read what the archive holds (the archive pipeline has created or upgraded it)."""
+        settings = self.crawler.settings
+        if settings.getbool("INCREMENTAL_CRAWL"):
+            self.known = KnownArticles(
+                settings.get("ARCHIVE_PATH"),
+                recheck_days=self.site.recheck_days,
+                now=datetime.now(UTC),
+            )
 
     @classmethod
     def load_definition(cls, config: str | None) -> SiteDefinition:
@@ -60,8 +90,115 @@ class SiteSpider(Spider):
         return load_site(path, expected_name=cls.name if config is None else None)
 
     async def start(self) -> AsyncIterator[Request]:
+        # Feeds and sitemaps first: the dates they give reach only the requests they make.
+        for url in self.site.feeds:
+            yield Request(url, self.parse_feed)
+        for url in self.site.sitemaps:
+            yield Request(url, self.parse_robots if is_robots_txt(url) else self.parse_sitemap)
         for url in self.site.start_urls:
             yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        try:
+            links = feed_links(response.body, response.url)
+        except NotAFeed as error:
+            self._discovery_problem("not_a_feed", str(error))
+            return
+        self.crawler.stats.inc_value("discovery/feeds")
+        yield from self._follow_found(links, "feed")
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        for url in robots_sitemaps(response.body, response.url):
+            if self.site.allows(url):
+                yield Request(url, self.parse_sitemap)
+            else:
+                self._discovery_problem("offsite_sitemap", f"{response.url}: {url} is off-site")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        body = self._sitemap_body(response)
+        if body is None:
+            return
+        try:
+            document = read_sitemap(body, response.url, ZoneInfo(self.site.timezone))
+        except NotASitemap as error:
+            self._discovery_problem("not_a_sitemap", str(error))
+            return
+        self.crawler.stats.inc_value("discovery/sitemaps")
+        for url in document.sitemaps:
+            if self.site.allows(url):
+                yield Request(url, self.parse_sitemap)
+            else:
+                self._discovery_problem("offsite_sitemap", f"{response.url}: {url} is off-site")
+        yield from self._follow_found(document.pages, "sitemap")
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        """The XML of a sitemap, gunzipped when it is a .xml.gz file, within the size limit."""
+        if not gzip_magic_number(response):
+            return response.body
+        max_size = response.meta.get("download_maxsize") or self.crawler.settings.getint(
+            "DOWNLOAD_MAXSIZE"
+        )
+        try:
+            return gunzip(response.body, max_size=max_size)
+        except ValueError:  # Scrapy's "decompressed beyond max_size"
+            self._discovery_problem(
+                "sitemap_too_large", f"{response.url}: larger than {max_size} bytes unpacked"
+            )
+        except (OSError, EOFError) as error:
+            self._discovery_problem("not_a_sitemap", f"{response.url}: bad gzip data: {error}")
+        return None
+
+    def _follow_found(self, links: list[FoundLink], source: str) -> Iterator[Request]:
+        """Requests for a feed's or sitemap's links that are articles the crawl wants."""
+        stats = self.crawler.stats
+        for link in links:
+            try:
+                url = clean_url(link.url)
+            except ValueError:
+                url = None
+            if url is None or not self.site.is_article(url):
+                stats.inc_value(f"discovery/{source}/not_article")
+                continue
+            stats.inc_value(f"discovery/{source}/links")
+            published = dates.isoformat(link.published) if link.published else None
+            _, request = self._article_request(url, found_published=published)
+            if request is not None:
+                yield request
+
+    def _discovery_problem(self, reason: str, detail: str) -> None:
+        self.crawler.stats.inc_value(f"discovery/problem/{reason}")
+        logger.warning("site %r: %s", self.site.name, detail)
+
+    def _article_request(
+        self,
+        url: str,
+        *,
+        listing_section: str | None = None,
+        listing_year: int | None = None,
+        found_published: str | None = None,
+    ) -> tuple[Visit, Request | None]:
+        """The archive's answer for an article link, and its request the first time it is
+        met in this crawl when it is new or due a (conditional) re-check."""
+        key = canonical_url(url)
+        if key in self._visits:
+            return self._visits[key], None
+        visit = self._visits[key] = self.known.visit(url)
+        self.crawler.stats.inc_value(f"incremental/{visit.state}")
+        if not visit.fetch:
+            return visit, None
+        meta = {"handle_httpstatus_list": [304]} if visit.state == RECHECK else {}
+        request = Request(
+            url,
+            self.parse_article,
+            headers=visit.headers,
+            meta=meta,
+            cb_kwargs={
+                "listing_section": listing_section,
+                "listing_year": listing_year,
+                "found_published": found_published,
+            },
+        )
+        return visit, request
 
     def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
@@ -82,21 +219,32 @@ class SiteSpider(Spider):
         years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
         label = listing.section_label(response.selector)
-        new_links = 0
+        new_links = wanted_links = 0
         for entry, year in zip(entries, years, strict=True):
             key = canonical_url(entry.url)
             if key in seen:
                 continue
             seen.add(key)
             new_links += 1
-            yield Request(
-                entry.url,
-                self.parse_article,
-                cb_kwargs={"listing_section": label, "listing_year": year},
+            visit, request = self._article_request(
+                entry.url, listing_section=label, listing_year=year
             )
+            wanted_links += visit.state in (NEW, RECHECK)
+            if request is not None:
+                yield request
         if not new_links:
             logger.info(
                 "site %r: %s brings no new article link; section %s ends here",
+                self.site.name,
+                response.url,
+                section_url,
+            )
+            return
+        if not wanted_links and self.site.stop_at_known:
+            self.crawler.stats.inc_value("incremental/sections_stopped")
+            logger.info(
+                "site %r: %s brings no article link that is new or due a re-check; "
+                "section %s ends here",
                 self.site.name,
                 response.url,
                 section_url,
@@ -129,68 +277,27 @@ class SiteSpider(Spider):
         return read
 
     def parse_article(
-        self, response: Response, listing_section: str | None, listing_year: int | None
-    ) -> Iterator[Article]:
-        if not isinstance(response, HtmlResponse):
-            content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
-            self._reject(response, "not_html", f"not an HTML page (Content-Type: {content_type})")
+        self,
+        response: Response,
+        listing_section: str | None,
+        listing_year: int | None,
+        found_published: str | None = None,
+    ) -> Iterator[Article | SeenUnchanged]:
+        if response.status == 304:
+            self.crawler.stats.inc_value("incremental/not_modified")
+            yield SeenUnchanged(url=response.url, site=self.site.name, seen_at=datetime.now(UTC))
             return
-        fetched_at = datetime.now(UTC)
-        extracted = extract_article(
-            response.selector,
-            response.url,
+        item = article_item(
+            response,
             self.site,
-            fetched_at=fetched_at,
+            fetched_at=datetime.now(UTC),
             listing_section=listing_section,
+            listing_year=listing_year,
+            stats=self.crawler.stats,
         )
-        if not (
-            self.site.article_url.search(response.url)
-            or self.site.article_url.search(extracted.url)
-        ):
-            # A redirect to a login page, a paywall or the home page is not the article.
-            detail = f"redirected to {response.url}, which article_url does not match"
-            self._reject(response, "not_article_url", detail)
-            return
-        self.crawler.stats.inc_value("article/pages")
-        for field in extracted.unmatched_selectors:
-            self.crawler.stats.inc_value(f"selectors/unmatched/{field}")
-            logger.debug(
-                "site %r: selector %r (%s) matched nothing on %s; fell back to %s",
-                self.site.name,
-                field,
-                self.site.selectors[field],
-                response.url,
-                extracted.sources.get(field, "nothing"),
-            )
-        loader = ArticleLoader()
-        loader.add_value("url", extracted.url)
-        loader.add_value("site", self.site.name)
-        loader.add_value("seen_at", fetched_at)
-        loader.add_value("listing_year", listing_year)
-        loader.add_value("published_source", extracted.sources.get("published"))
-        for name in (
-            "title",
-            "published_raw",
-            "published_hint",
-            "modified_raw",
-            "authors",
-            "section",
-            "summary",
-            "body",
-            "tags",
-            "image_url",
-            "language",
-        ):
-            loader.add_value(name, getattr(extracted, name))
-        yield loader.load_item()
-
-    def _reject(self, response: Response, reason: str, detail: str) -> None:
-        """Log a rejected page under the URL the listing linked to, before any redirect."""
-        url = response.meta.get("redirect_urls", [response.url])[0]
-        message = reject_page(
-            self.crawler.stats, site=self.site.name, url=url, reason=reason, detail=detail
-        )
-        logger.warning(message)
+        if item is not None:
+            item.found_published = found_published
+            yield item
 
     def closed(self, reason: str) -> None:
         """Sum up selectors that matched nothing: on every page, the site has likely

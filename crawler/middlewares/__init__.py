@@ -1,0 +1,1 @@
+"""Downloader middlewares of the project, one per module, wired in crawler/settings.py."""

@@ -1,0 +1,118 @@
+"""The incremental rule, asked of a real archive: new, due a re-check, or known."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from archive import Archive
+from crawler.known_articles import KNOWN, NEW, RECHECK, KnownArticles, Visit
+from tests.archive_rows import article
+
+NOW = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
+BASE = "https://news.example/politics"
+
+
+def raw_page(url: str, fetched_at: str, **headers: str) -> dict[str, object]:
+    return {
+        "url": url,
+        "status": 200,
+        "headers": {name.replace("_", "-"): [value] for name, value in headers.items()},
+        "body": b"<html></html>",
+        "fetched_at": fetched_at,
+        "site": "example",
+        "listing_section": None,
+        "listing_year": None,
+    }
+
+
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("known") / "archive.db"
+    seen = "2024-03-09T08:00:00+00:00"
+    with Archive(path) as archive:
+        archive.upsert_articles(
+            [
+                # recent, with validators; reached once through a tracking URL
+                article(
+                    1,
+                    published_at="2024-03-09T07:00:00+00:00",
+                    seen_at=seen,
+                    urls=[(f"{BASE}/1?from=home", "requested")],
+                    raw_page=raw_page(
+                        f"{BASE}/1",
+                        seen,
+                        ETag='"v1"',
+                        Last_Modified="Sat, 09 Mar 2024 07:00:00 GMT",
+                    ),
+                ),
+                article(2, published_at="2024-01-02T07:00:00+00:00", seen_at=seen),  # old
+                article(3, published_at=None, published_year_source=None, seen_at=seen),  # undated
+            ]
+        )
+        archive.add_rejected_pages(
+            [
+                (raw_page(f"{BASE}/video-recent", seen), "no body"),
+                (raw_page(f"{BASE}/video-old", "2024-01-01T00:00:00+00:00"), "no body"),
+            ]
+        )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("url", "recheck_days", "expected"),
+    [
+        (
+            f"{BASE}/1",
+            3,
+            Visit(
+                RECHECK,
+                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
+            ),
+        ),
+        (
+            f"{BASE}/1?utm_source=rss#top",
+            3,
+            Visit(
+                RECHECK,
+                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
+            ),
+        ),
+        (
+            f"{BASE}/1?from=home",
+            3,
+            Visit(
+                RECHECK,
+                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
+            ),
+        ),
+        (f"{BASE}/1", 0, Visit(KNOWN)),
+        (f"{BASE}/2", 3, Visit(KNOWN)),
+        (f"{BASE}/2", 90, Visit(RECHECK)),  # no validators stored: a plain re-fetch
+        (f"{BASE}/3", 3, Visit(RECHECK)),  # undated: by when it was first archived
+        (f"{BASE}/video-recent", 3, Visit(RECHECK)),
+        (f"{BASE}/video-old", 3, Visit(KNOWN)),
+        (f"{BASE}/4", 3, Visit(NEW)),
+        ("not a url", 3, Visit(NEW)),
+    ],
+)
+def test_visits(archive_path: Path, url: str, recheck_days: int, expected: Visit) -> None:
+    with KnownArticles(archive_path, recheck_days=recheck_days, now=NOW) as known:
+        assert known.visit(url) == expected
+    assert expected.fetch == (expected.state != KNOWN)
+
+
+def test_no_archive_knows_nothing(tmp_path: Path) -> None:
+    with KnownArticles(tmp_path / "missing.db", recheck_days=3, now=NOW) as known:
+        assert known.visit(f"{BASE}/1") == Visit(NEW)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_opened_read_only(archive_path: Path) -> None:
+    with KnownArticles(archive_path, recheck_days=3, now=NOW) as known:
+        assert known._db is not None
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            known._db.execute("DELETE FROM articles")

@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 from scrapy import Request, Spider
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.response import get_base_url
+from twisted.python.failure import Failure
 
 from crawler import dates
 from crawler.dates import ParsedDate
 from crawler.extract import extract_article, language_code
+from crawler.faults import record_fault, record_final_failure
 from crawler.items import Article, ArticleLoader
 from crawler.listing_years import ListingYears
 from crawler.rejections import reject_page
@@ -61,7 +63,12 @@ class SiteSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.site.start_urls:
-            yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
+            yield Request(
+                url,
+                self.parse_listing,
+                cb_kwargs={"section_url": url, "page": 1},
+                errback=self.download_failed,
+            )
 
     def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
@@ -93,8 +100,13 @@ class SiteSpider(Spider):
                 entry.url,
                 self.parse_article,
                 cb_kwargs={"listing_section": label, "listing_year": year},
+                errback=self.download_failed,
             )
         if not new_links:
+            if listing.next_page(response.selector, get_base_url(response), self.site):
+                # Pagination that goes on without new articles: a loop or a calendar trap.
+                detail = f"section {section_url}: a next page but no new article link"
+                record_fault(self.crawler, "listing_loop", response.url, detail)
             logger.info(
                 "site %r: %s brings no new article link; section %s ends here",
                 self.site.name,
@@ -110,6 +122,7 @@ class SiteSpider(Spider):
                 next_url,
                 self.parse_listing,
                 cb_kwargs={"section_url": section_url, "page": page + 1},
+                errback=self.download_failed,
             )
 
     def _date_reader(self, response: HtmlResponse) -> Callable[[str], ParsedDate | None]:
@@ -182,6 +195,10 @@ class SiteSpider(Spider):
         ):
             loader.add_value(name, getattr(extracted, name))
         yield loader.load_item()
+
+    def download_failed(self, failure: Failure) -> None:
+        """A page that could not be fetched, after its retries: a fault of the run."""
+        record_final_failure(self.crawler, failure.request, failure.value)
 
     def _reject(self, response: Response, reason: str, detail: str) -> None:
         """Log a rejected page under the URL the listing linked to, before any redirect."""

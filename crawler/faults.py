@@ -1,0 +1,195 @@
+"""Faults met while fetching: each one counted, named with its URL, and backed off from.
+
+A fault is anything the server or the network did wrong: an error status, a reset or
+timed-out connection, a truncated or oversized body, a redirect loop or a redirect off the
+site, a mislabelled charset, a binary file where a page was expected. `record_fault` counts
+it in the stats (`faults/<kind>`) and sends the `fault_recorded` signal, from which
+`CrawlRunRecorder` keeps the list of (kind, URL, detail) in the run's record.
+
+`FaultMiddleware` sits next to the download handler, so it sees every attempt as the
+server answered it, before retries, redirects and decompression act on it. It also makes
+retries wait: a 429 or 503 with `Retry-After` waits what the server asks (at most
+RETRY_AFTER_MAX seconds), other retried statuses and errors wait RETRY_BACKOFF_BASE
+seconds doubled on each attempt (at most RETRY_BACKOFF_MAX).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Self
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.task import deferLater
+from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+#: Sent for each fault, with `kind`, `url` and `detail`.
+fault_recorded = object()
+FAULTS = "faults"
+#: Exception class names (as Twisted and Scrapy name them) and the fault kind they are.
+_EXCEPTION_KINDS = {
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "ConnectionRefusedError": "connection_refused",
+    "ConnectionLost": "connection_lost",
+    "ConnectionDone": "connection_lost",
+    "ConnectionAborted": "connection_lost",
+    "ResponseNeverReceived": "connection_lost",
+    "ResponseFailed": "connection_lost",
+    "ResponseDataLossError": "truncated",
+    "_DataLoss": "truncated",
+    "PotentialDataLoss": "truncated",
+    "DownloadCancelledError": "too_large",
+    "DNSLookupError": "dns",
+    # Scrapy 2.13+ wraps the Twisted errors in its own:
+    "DownloadTimeoutError": "timeout",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "DownloadFailedError": "connection_lost",
+    "CannotResolveHostError": "dns",
+}
+_DETAIL_LENGTH = 300
+
+
+def record_fault(crawler: Crawler, kind: str, url: str, detail: str = "") -> None:
+    """Count a fault and tell the run recorder; log it with its URL."""
+    crawler.stats.inc_value(f"{FAULTS}/{kind}")
+    detail = " ".join(detail.split())[:_DETAIL_LENGTH]
+    crawler.signals.send_catch_log(fault_recorded, kind=kind, url=url, detail=detail)
+    logger.info("fault %s: %s%s", kind, url, f" ({detail})" if detail else "")
+
+
+def exception_kind(exception: BaseException) -> str:
+    """The fault kind of a download exception, from its class or its wrapped reasons."""
+    causes = (exception.__cause__, *getattr(exception, "reasons", ()))
+    for error in (exception, *(c for c in causes if c is not None)):
+        value = error.value if isinstance(error, Failure) else error
+        kind = _EXCEPTION_KINDS.get(type(value).__name__)
+        if kind:
+            return kind
+    if isinstance(exception, IgnoreRequest):
+        message = str(exception)
+        if "DOWNLOAD_MAXSIZE" in message:
+            return "too_large"
+        if "redirect" in message:
+            return "redirect_limit"
+        return "ignored"
+    return type(exception).__name__
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), else None."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def record_final_failure(crawler: Crawler, request: Request, exception: BaseException) -> None:
+    """A request given up on. Faults the middleware saw were recorded per attempt; this
+    adds the final outcome, and the faults only visible here (a body that grew past
+    DOWNLOAD_MAXSIZE while being decompressed, too many redirects)."""
+    kind = exception_kind(exception)
+    if kind == "ignored":
+        return
+    if isinstance(exception, IgnoreRequest):
+        record_fault(crawler, kind, request.url, str(exception))
+    else:
+        record_fault(crawler, "gave_up", request.url, f"{kind}: {exception}")
+
+
+class FaultMiddleware:
+    """Downloader middleware: records each faulty answer and waits before its retry."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.retry_codes = {int(code) for code in settings.getlist("RETRY_HTTP_CODES")}
+        self.retry_enabled = settings.getbool("RETRY_ENABLED")
+        self.retry_times = settings.getint("RETRY_TIMES")
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX")
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        status = response.status
+        if status >= 400:
+            attempt = request.meta.get("retry_times", 0) + 1
+            retry_after = response.headers.get("Retry-After", b"").decode("latin-1")
+            detail = f"attempt {attempt}" + (f", Retry-After: {retry_after}" if retry_after else "")
+            record_fault(self.crawler, f"http_{status}", request.url, detail)
+            if status in self.retry_codes and self._will_retry(request):
+                await self._wait(self._retry_delay(request, response))
+        elif 300 <= status < 400 and (location := response.headers.get("Location")):
+            self._check_redirect(request, urljoin(request.url, location.decode("latin-1")))
+        elif (
+            status == 200
+            and not isinstance(response, HtmlResponse | XmlResponse)
+            and not response.headers.get("Content-Encoding")  # not decompressed yet
+            and urlsplit(request.url).path != "/robots.txt"
+        ):
+            content_type = response.headers.get("Content-Type", b"none").decode("latin-1")
+            record_fault(self.crawler, "not_html", request.url, f"Content-Type: {content_type}")
+        return response
+
+    async def process_exception(self, request: Request, exception: Exception) -> None:
+        kind = exception_kind(exception)
+        if kind == "ignored":
+            return None  # robots.txt and offsite filters: a decision, not a fault
+        record_fault(self.crawler, kind, request.url, str(exception) or type(exception).__name__)
+        if kind not in ("too_large", "dns") and self._will_retry(request):
+            await self._wait(self._backoff(request))
+        return None
+
+    def _check_redirect(self, request: Request, target: str) -> None:
+        """Recorded under the URL first requested, the one the spider asked for."""
+        chain = [*request.meta.get("redirect_urls", ()), request.url]
+        spider: Spider | None = self.crawler.spider
+        allowed = getattr(spider, "allowed_domains", None) or ()
+        host = (urlsplit(target).hostname or "").lower()
+        if target in chain:
+            detail = " -> ".join([*chain, target])
+            record_fault(self.crawler, "redirect_loop", chain[0], detail)
+        elif allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+            record_fault(self.crawler, "redirect_offsite", chain[0], f"to {target}")
+
+    def _will_retry(self, request: Request) -> bool:
+        if not self.retry_enabled or request.meta.get("dont_retry"):
+            return False
+        limit = request.meta.get("max_retry_times", self.retry_times)
+        return request.meta.get("retry_times", 0) < limit
+
+    def _retry_delay(self, request: Request, response: Response) -> float:
+        asked = retry_after_seconds(response.headers.get("Retry-After"))
+        if asked is not None and response.status in (429, 503):
+            return min(asked, self.retry_after_max)
+        return self._backoff(request)
+
+    def _backoff(self, request: Request) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.backoff_base * 2**attempt, self.backoff_max)
+
+    async def _wait(self, seconds: float) -> None:
+        from twisted.internet import reactor  # the one Scrapy installed, not a default
+
+        if seconds > 0:
+            await deferred_to_future(deferLater(reactor, seconds, lambda: None))

@@ -127,7 +127,7 @@ class Metadata:
     def _time_element(self) -> str | None:
         for css in ("[itemprop=datePublished]", "time[pubdate]", "article time", "main time"):
             for element in self.page.css(css):
-                value = element.attrib.get("datetime") or element.attrib.get("content")
+                value = element.root.get("datetime") or element.root.get("content")
                 if value:
                     return value.strip()
         return None
@@ -137,12 +137,12 @@ def _meta_tags(page: Selector) -> dict[str, list[str]]:
     """Every <meta> by its lower-cased name, property, itemprop or http-equiv."""
     tags: dict[str, list[str]] = {}
     for meta in page.xpath("//meta[@content]"):
-        content = meta.attrib["content"].strip()
+        content = meta.root.get("content", "").strip()
         key = (
-            meta.attrib.get("property")
-            or meta.attrib.get("name")
-            or meta.attrib.get("itemprop")
-            or meta.attrib.get("http-equiv")
+            meta.root.get("property")
+            or meta.root.get("name")
+            or meta.root.get("itemprop")
+            or meta.root.get("http-equiv")
         )
         if key and content:
             tags.setdefault(key.strip().lower(), []).append(unescape(content))

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -82,6 +83,8 @@ def main() -> int:
         help="where generated sites are kept between runs (one per size)",
     )
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the server below is stopped either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     site = ensure_site(args.site_dir / f"demo-heavy-{args.articles}", args.articles)
     server, base_url = start_server(site)
     try:

@@ -64,15 +64,26 @@ class Crawl:
     log: str
 
 
-def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
-    """Run one real crawl into `archive`, fast but with per-domain limits still in force."""
+def crawl_command(
+    definition: Path, archive: Path, *settings: str, spider: str = "site"
+) -> list[str]:
+    """A real crawl into `archive`, fast but with per-domain limits still in force."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
     fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
     for setting in (f"ARCHIVE_PATH={archive}", *fast, *settings):
         command += ["-s", setting]
-    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    return command
+
+
+#: Warnings are errors in the crawl processes too.
+CRAWL_ENV = {**os.environ, "PYTHONWARNINGS": "error"}
+
+
+def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
+    """Run one real crawl into `archive` to its end."""
+    command = crawl_command(definition, archive, *settings, spider=spider)
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=240, check=False
     )
     return Crawl(done.returncode, done.stdout + done.stderr)
 

@@ -95,8 +95,8 @@ def retry_after_seconds(value: bytes | None) -> float | None:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    if moment.tzinfo is None:
-        return None
+    if moment.tzinfo is None:  # an HTTP date is always GMT, whether it says so or not
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 

@@ -11,11 +11,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from crawler.faults import retry_after_seconds
 from tests import faultserver
 from tests.crawling import ROOT, Crawl, crawl
 
@@ -137,3 +140,26 @@ def test_faulty_responses_are_bounded(fault_run: FaultRun) -> None:
     assert paths.count("/news/25") == 4  # the first attempt and RETRY_TIMES retries
     assert fault_run.run["rejected"] == 2  # the PDF and the JPEG
     assert not any(p.startswith("http") or "localhost" in p for p in paths)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        (b"", None),
+        (b"7", 7.0),
+        (b" 120 ", 120.0),
+        (b"soon", None),
+        (b"-5", None),
+        (b"Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: no wait
+        (b"Wed, 21 Oct 2015 07:28:00", 0.0),
+    ],
+)
+def test_retry_after_header(header: bytes | None, seconds: float | None) -> None:
+    assert retry_after_seconds(header) == seconds
+
+
+def test_retry_after_date_in_the_future() -> None:
+    moment = datetime.now(UTC) + timedelta(seconds=90)
+    waited = retry_after_seconds(format_datetime(moment, usegmt=True).encode())
+    assert waited is not None and 85 <= waited <= 90

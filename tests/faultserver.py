@@ -114,6 +114,7 @@ class FaultSite:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         start = time.time()
+        path: str | None = None
         status = 0
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -123,10 +124,11 @@ class FaultSite:
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             status = -1
         finally:
-            if self.log is not None and status:
-                entry = {"path": locals().get("path"), "status": status, "start": start}
+            # A connection closed before it sent a request (a pooled one) is not logged.
+            if self.log is not None and path is not None:
+                entry = {"path": path, "status": status, "start": start, "end": time.time()}
                 with self.log.open("a", encoding="utf-8") as file:
-                    file.write(json.dumps({**entry, "end": time.time()}) + "\n")
+                    file.write(json.dumps(entry) + "\n")
             if not writer.is_closing():
                 writer.close()
 

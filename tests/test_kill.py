@@ -56,14 +56,44 @@ def archived(archive: Path) -> int:
             return 0
 
 
-def test_killed_and_resumed_crawl_equals_one_clean_crawl(
-    big_server: Server, tmp_path: Path
-) -> None:
-    definition = demo_definition(tmp_path, big_server.port)
-    clean = crawl(definition, tmp_path / "clean.db", *FAST)
+@pytest.fixture(scope="module")
+def clean_crawl(
+    big_server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, tuple[Any, ...]]]:
+    """The big site's definition and the rows of one uninterrupted crawl of it."""
+    directory = tmp_path_factory.mktemp("clean")
+    definition = demo_definition(directory, big_server.port)
+    clean = crawl(definition, directory / "clean.db", *FAST)
     assert clean.returncode == 0, clean.log[-2000:]
-    expected = rows(tmp_path / "clean.db")
+    expected = rows(directory / "clean.db")
     assert len(expected) == ARTICLES - 1  # the video page is rejected
+    return definition, expected
+
+
+def test_stopped_and_resumed_crawl_equals_one_clean_crawl(
+    clean_crawl: tuple[Path, dict[str, tuple[Any, ...]]], tmp_path: Path
+) -> None:
+    """SIGTERM stops cleanly: the resumed crawl goes on from the JOBDIR, not from scratch."""
+    definition, expected = clean_crawl
+    archive, jobdir = tmp_path / "stopped.db", tmp_path / "job"
+    command = crawl_command(definition, archive, *FAST, f"JOBDIR={jobdir}")
+    process = subprocess.Popen(command, cwd=ROOT, env=CRAWL_ENV)
+    while process.poll() is None and archived(archive) < len(expected) // 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    assert archived(archive) < len(expected)
+    resumed = crawl(definition, archive, *FAST, f"JOBDIR={jobdir}", "LOG_LEVEL=INFO")
+    assert resumed.returncode == 0, resumed.log[-2000:]
+    assert "Resuming crawl" in resumed.log and "did not close cleanly" not in resumed.log
+    got = rows(archive)
+    assert [key for key in expected if got.get(key) != expected[key]] == []
+
+
+def test_killed_and_resumed_crawl_equals_one_clean_crawl(
+    clean_crawl: tuple[Path, dict[str, tuple[Any, ...]]], tmp_path: Path
+) -> None:
+    definition, expected = clean_crawl
 
     seed = random.randrange(2**32)
     rng = random.Random(seed)

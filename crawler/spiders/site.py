@@ -62,6 +62,12 @@ class SiteSpider(Spider):
         return load_site(path, expected_name=cls.name if config is None else None)
 
     async def start(self) -> AsyncIterator[Request]:
+        state = getattr(self, "state", None)  # Scrapy's SpiderState: only with a JOBDIR
+        if state is not None:
+            # Kept in the JOBDIR, so a crawl resumed after a clean stop goes on walking
+            # each section's listing where it was, year evidence included.
+            self._section_links = state.setdefault("section_links", self._section_links)
+            self._listing_years = state.setdefault("listing_years", self._listing_years)
         for url in self.site.start_urls:
             yield Request(
                 url,

@@ -25,6 +25,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, XmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.task import deferLater
 from twisted.python.failure import Failure
@@ -104,6 +105,10 @@ def record_final_failure(crawler: Crawler, request: Request, exception: BaseExce
     """A request given up on. Faults the middleware saw were recorded per attempt; this
     adds the final outcome, and the faults only visible here (a body that grew past
     DOWNLOAD_MAXSIZE while being decompressed, too many redirects)."""
+    if isinstance(exception, HttpError):  # an error status, after its retries if any
+        status = exception.response.status
+        record_fault(crawler, "gave_up", request.url, f"http_{status}")
+        return
     kind = exception_kind(exception)
     if kind == "ignored":
         return

@@ -46,6 +46,8 @@ FAULTS: dict[int, tuple[str, tuple[str, ...]]] = {
     36: ("a real 10 MB page (inline data)", ()),
     37: ("a PDF behind an article URL", ("not_html",)),
     38: ("a JPEG behind an article URL", ("not_html",)),
+    39: ("503 for ever", ("http_503", "gave_up")),
+    40: ("404", ("http_404", "gave_up")),
 }
 GOOD = (*PLAIN_GOOD, 20, 21, 22, 23, 24, 26, 28, 29, 30, 36)
 RUSSIAN_TITLE = "Парламент принял бюджет на следующий год"
@@ -207,6 +209,10 @@ class FaultSite:
                 return await send(
                     writer, 200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" * 200, "application/pdf"
                 )
+            case 39:
+                return await send(writer, 503, b"down", "text/plain", {"Retry-After": "0"})
+            case 40:
+                return await send(writer, 404, b"gone", "text/plain")
             case 38:
                 jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
                 return await send(writer, 200, jpeg, "image/jpeg")

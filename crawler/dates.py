@@ -67,6 +67,10 @@ _DIRECTION = re.compile(r"\bago\b|^in\b")
 
 # Two unrelated instants (leap years, different months, weekdays and hours): a string
 # that dateparser reads the same against both does not depend on the crawl time.
+_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
 _ANCHORS = (datetime(2000, 12, 31, 12, 0), datetime(1996, 7, 15, 6, 30))
 _EARLIEST = datetime(EARLIEST_YEAR, 1, 1, tzinfo=UTC)
 
@@ -193,7 +197,52 @@ def _checked_languages(codes: tuple[str, ...]) -> tuple[str, ...]:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _read(text: str, languages: tuple[str, ...]) -> _Reading:
     """Everything that does not depend on the crawl time, hence cached."""
-    return _read_exact_format(text) or _read_natural(text, languages)
+    return (
+        _read_exact_format(text)
+        or _read_day_month_name(text, languages)
+        or _read_natural(text, languages)
+    )
+
+
+def _read_day_month_name(text: str, languages: tuple[str, ...]) -> _Reading | None:
+    """``13 september [2017] [14:15]``, the commonest printed form, without dateparser.
+
+    Nearly every article has a date string of its own, so the cache does not spare
+    dateparser's cost (a millisecond a string) on this form; its month names are taken
+    from dateparser's own locale data, so the reading is the one dateparser gives.
+    """
+    tokens = text.lower().split(" ")
+    if not languages or not 2 <= len(tokens) <= 4 or not tokens[0].isdigit():
+        return None
+    word = tokens[1].rstrip(".")
+    # Shorter words are not read as months at all (see _DATE_LIKE): "22 Ha" is no date.
+    month = _month_names(languages).get(word) if len(word) >= 3 else None
+    year = tokens[2] if len(tokens) > 2 and len(tokens[2]) == 4 and tokens[2].isdigit() else None
+    rest = tokens[3:] if year else tokens[2:]
+    clock = _CLOCK.fullmatch(rest[0]) if rest else None
+    if month is None or len(rest) > 1 or (rest and not clock):
+        return None
+    hour, minute, second = (int(group or 0) for group in clock.groups()) if clock else (0, 0, 0)
+    # A year-less date is held in the leap year dateparser's first anchor is in.
+    when = lambda: datetime(  # noqa: E731
+        int(year or _ANCHORS[0].year), month, int(tokens[0]), hour, minute, second
+    )
+    reading = _exact(text, when)
+    if reading.when is None:
+        return None  # "31 february": dateparser gives the reason
+    return reading if year else _Reading(reading.when, has_year=False)
+
+
+@lru_cache(maxsize=64)
+def _month_names(languages: tuple[str, ...]) -> dict[str, int]:
+    """Month names and abbreviations of `languages`, each naming one month only."""
+    names: dict[str, set[int]] = {}
+    for language in languages:
+        info = default_loader.get_locale(language).info
+        for number, month in enumerate(_MONTHS, start=1):
+            for name in info.get(month, ()):
+                names.setdefault(name.lower().rstrip("."), set()).add(number)
+    return {name: months.pop() for name, months in names.items() if len(months) == 1}
 
 
 def _read_exact_format(text: str) -> _Reading | None:

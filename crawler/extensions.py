@@ -10,6 +10,7 @@ from scrapy.crawler import Crawler
 
 from archive import Archive
 from crawler import dates
+from crawler.faults import FAULTS, fault_recorded
 from crawler.rejections import REJECTED
 from crawler.run_verdict import judge
 
@@ -28,20 +29,30 @@ class CrawlRunRecorder:
     """Records each crawl in the archive, so a scheduled job's history is queryable.
 
     The row is written when the spider opens, so a crawl that dies still leaves a row
-    without `finished_at`: a run that never finished is visible as such.
+    without `finished_at`: a run that never finished is visible as such. The faults met
+    (crawler/faults.py) go into `stats` as `"faults": [{"kind", "url", "detail"}, ...]`,
+    the first MAX_FAULTS of them, beside the per-kind counts `"faults/<kind>"`.
     """
+
+    MAX_FAULTS = 10_000
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_PATH")
         self.run_id: int | None = None
+        self.faults: list[dict[str, str]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         recorder = cls(crawler)
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(recorder.fault, signal=fault_recorded)
         return recorder
+
+    def fault(self, kind: str, url: str, detail: str) -> None:
+        if len(self.faults) < self.MAX_FAULTS:
+            self.faults.append({"kind": kind, "url": url, "detail": detail})
 
     def spider_opened(self, spider: Spider) -> None:
         site = getattr(spider, "site", None)
@@ -70,5 +81,5 @@ class CrawlRunRecorder:
                 finished_at=dates.isoformat(datetime.now(UTC)),
                 finish_reason=reason,
                 counts=counts,
-                stats=stats,
+                stats={**stats, FAULTS: self.faults},
             )

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from crawler.dates import isoformat
 from crawler.urls import canonical_url
 
 #: Answers the archive gives for a link.
@@ -47,6 +48,12 @@ class Visit:
     @property
     def fetch(self) -> bool:
         return self.state != KNOWN
+
+
+_LAST_RUN = """
+SELECT finish_reason FROM crawl_runs
+WHERE site = :site AND started_at < :before ORDER BY started_at DESC, id DESC LIMIT 1
+"""
 
 
 class KnownArticles:
@@ -105,6 +112,21 @@ class KnownArticles:
                 return None
             raise
         return first
+
+    def last_run_unfinished(self, site: str, before: datetime) -> bool:
+        """Whether the site's last run started before `before` ended without finishing
+        (killed, stopped, or still running elsewhere): its sections were not walked to
+        their end, so pages of known articles do not mean that the rest is known too."""
+        if self._db is None:
+            return False
+        try:
+            parameters = {"site": site, "before": isoformat(before)}
+            row = self._db.execute(_LAST_RUN, parameters).fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such" in str(error):
+                return False
+            raise
+        return row is not None and row[0] != "finished"
 
     def _due(self, when: str | None) -> bool:
         """Published (or, undated, first archived) within recheck_days."""

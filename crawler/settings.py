@@ -26,20 +26,30 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Faults (docs/RELIABILITY.md): a page larger than DOWNLOAD_MAXSIZE, before or after
+# decompression, is dropped while it streams in, never held whole; heavy real pages (up to
+# 10 MB) pass. A download that takes longer than DOWNLOAD_TIMEOUT (a hung or trickling
+# server) is cut off.
 DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
-# Retries on 429 and 5xx wait before each attempt: Retry-After when the server sends one
-# (up to RETRY_AFTER_MAX seconds, else the request is given up), otherwise
-# RETRY_BACKOFF_BASE * 2 ** attempt seconds, at most RETRY_BACKOFF_MAX.
+DOWNLOAD_WARNSIZE = 12 * 1024 * 1024
+# Retries on 429 and 5xx, and after broken connections, wait before each attempt:
+# Retry-After when the server sends one (up to RETRY_AFTER_MAX seconds, else the request
+# is given up), otherwise RETRY_BACKOFF_BASE * 2 ** attempt seconds, at most
+# RETRY_BACKOFF_MAX.
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 60.0
 RETRY_AFTER_MAX = 300.0
+REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 550,
+    # Next to the download handler: sees each attempt before retry, redirect, decompression.
+    "crawler.faults.FaultMiddleware": 950,
+    # After decompression (590), before the spider.
+    "crawler.charset.CharsetMiddleware": 580,
 }
 # A local cache of every response, for developing a site definition without asking the
 # site again: `-s HTTPCACHE_ENABLED=True` (kept under .scrapy/httpcache/<spider>/).
@@ -73,6 +83,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 100,
+    # Only with -s JOBDIR=DIR: resume from it only after a clean stop (crawler/jobdir.py).
+    "crawler.jobdir.JobDirGuard": 50,
 }
 
 # The archive: an SQLite file, written in batches of ARCHIVE_BATCH_SIZE articles, and at

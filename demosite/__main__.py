@@ -36,7 +36,9 @@ def _site_directory(text: str) -> Path:
 
 def _run_generate(args: argparse.Namespace) -> int:
     try:
-        manifest = generate_site(args.dir, articles=args.articles, now=args.now, seed=args.seed)
+        manifest = generate_site(
+            args.dir, articles=args.articles, now=args.now, seed=args.seed, heavy=args.heavy
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--now", type=_aware_datetime, help="ISO 8601 with offset (default: current time)"
     )
     generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument(
+        "--heavy", action="store_true", help="30-80 KB pages with menus, widgets and scripts"
+    )
     generate.set_defaults(run=_run_generate)
 
     serve_command = commands.add_parser("serve", help="serve a generated site on 127.0.0.1")

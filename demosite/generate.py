@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from demosite.furniture import dress
 from demosite.text import (
     choose_authors,
     choose_tags,
@@ -128,6 +129,7 @@ def generate_site(
     seed: int = 1,
     hours_apart: tuple[int, int] = (2, 7),
     archive_age: timedelta = ARCHIVE_AGE,
+    heavy: bool = False,
 ) -> list[dict[str, Any]]:
     """Write the site under `root` (existing files are overwritten, others kept).
 
@@ -135,6 +137,7 @@ def generate_site(
     `articles`. `now` (timezone-aware, default: the current time) is the moment the site
     is generated at: the other articles are dated backwards from it, `hours_apart` apart.
     Articles older than `archive_age` carry their full date in `article:published_time`.
+    `heavy` pages carry a real site's furniture (demosite/furniture.py): 30-80 KB an article.
     """
     now = datetime.now(UTC) if now is None else now
     if now.tzinfo is None:
@@ -144,7 +147,7 @@ def generate_site(
     if articles < 1 + len(SECTIONS):
         raise ValueError(f"articles must be at least {1 + len(SECTIONS)}, got {articles}")
     site = _build_articles(Random(seed), articles, now, hours_apart, archive_age)
-    _write_site(root, site)
+    _write_site(root, site, heavy)
     manifest = [article.manifest_entry() for article in site]
     manifest_json = json.dumps(manifest, ensure_ascii=False, indent=1)
     (root / "manifest.json").write_text(manifest_json + "\n", encoding="utf-8")
@@ -252,13 +255,14 @@ def _number(
     ]
 
 
-def _write_site(root: Path, site: list[Article]) -> None:
+def _write_site(root: Path, site: list[Article], heavy: bool) -> None:
     """Write every page; article files have no extension, as on the real site."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "robots.txt").write_text(ROBOTS_TXT, encoding="utf-8")
-    _write(root / "index.html", _home_page(site[:PER_PAGE]))
+    _write(root / "index.html", _home_page(site[:PER_PAGE]), heavy)
     for slug in SECTIONS:
-        _write_listing(root, slug, [article for article in site if article.section_slug == slug])
+        in_section = [article for article in site if article.section_slug == slug]
+        _write_listing(root, slug, in_section, heavy)
     newest = site[: PER_PAGE + 1]
     latest_items = {article.id: _latest_item(article) for article in newest}
     sidebar_items = {article.id: _sidebar_item(article) for article in newest}
@@ -266,19 +270,23 @@ def _write_site(root: Path, site: list[Article]) -> None:
         others = [other.id for other in newest if other is not article]
         latest = "".join(latest_items[other] for other in others[:5])
         sidebar = "".join(sidebar_items[other] for other in others[:PER_PAGE])
-        _write(root / article.path.lstrip("/"), _article_page(article, latest, sidebar))
+        page = _article_page(article, latest, sidebar)
+        _write(root / article.path.lstrip("/"), page, heavy)
 
 
-def _write_listing(root: Path, slug: str, in_section: list[Article]) -> None:
+def _write_listing(root: Path, slug: str, in_section: list[Article], heavy: bool) -> None:
     for start in range(0, len(in_section), PER_PAGE):
         number = start // PER_PAGE + 1
         page = in_section[start : start + PER_PAGE]
         last = start + PER_PAGE >= len(in_section)
-        _write(root / _listing_file(slug, number), _listing_page(slug, number, page, last))
+        _write(root / _listing_file(slug, number), _listing_page(slug, number, page, last), heavy)
 
 
-def _write(path: Path, page: str) -> None:
+def _write(path: Path, page: str, heavy: bool) -> None:
+    """A heavy page's furniture is drawn from a Random seeded with its own path."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if heavy:
+        page = dress(page, Random(f"{path.parent.name}/{path.name}"))
     path.write_text(page, encoding="utf-8")
 
 

@@ -64,11 +64,11 @@ class Crawl:
     log: str
 
 
-def crawl(
+def crawl_command(
     definition: Path, archive: Path, *settings: str, spider: str = "site", fast: bool = True
-) -> Crawl:
-    """Run one real crawl into `archive`, fast but with per-domain limits still in force;
-    with `fast` False, the project's and the site's own politeness settings hold."""
+) -> list[str]:
+    """A real crawl into `archive`, fast but with per-domain limits still in force; with
+    `fast` False, the project's and the site's own politeness settings hold."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
     quick = ["DOWNLOAD_DELAY=0.01", "AUTOTHROTTLE_START_DELAY=0.01"]
     quick.append("CONCURRENT_REQUESTS_PER_DOMAIN=4")
@@ -79,9 +79,20 @@ def crawl(
         *settings,
     ):
         command += ["-s", setting]
-    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    return command
+
+
+#: Warnings are errors in the crawl processes too.
+CRAWL_ENV = {**os.environ, "PYTHONWARNINGS": "error"}
+
+
+def crawl(
+    definition: Path, archive: Path, *settings: str, spider: str = "site", fast: bool = True
+) -> Crawl:
+    """Run one real crawl into `archive` to its end."""
+    command = crawl_command(definition, archive, *settings, spider=spider, fast=fast)
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=240, check=False
     )
     return Crawl(done.returncode, done.stdout + done.stderr)
 

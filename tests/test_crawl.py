@@ -174,7 +174,7 @@ def test_crawl_runs_record_both_crawls(demo_run: DemoRun) -> None:
     for run in (first, second):
         assert run["spider"] == run["site"] == "demo"
         assert run["finish_reason"] == "finished"
-        assert run["finished_at"] > run["started_at"]
+        assert run["finished_at"] >= run["started_at"]  # an incremental run can take < 1 s
         assert run["errors"] == 0
     assert json.loads(first["stats"])["item_scraped_count"] == count
 

@@ -303,3 +303,20 @@ def test_server_delay_does_not_serialise_requests(
     assert sorted(r["path"] for r in logged) == sorted(paths)
     assert all(r["end"] - r["start"] >= 0.5 for r in logged)
     assert max_in_flight(logged) == len(paths)  # a blocking delay would keep this at 1
+
+
+def test_heavy_pages_weigh_what_real_ones_do_and_say_the_same(tmp_path: Path) -> None:
+    light = generate_site(tmp_path / "light", articles=20, now=NOW)
+    heavy = generate_site(tmp_path / "heavy", articles=20, now=NOW, heavy=True)
+    assert heavy == light
+    for entry in heavy:
+        path = entry["path"].lstrip("/")
+        size = (tmp_path / "heavy" / path).stat().st_size
+        assert 30_000 <= size <= 80_100, (path, size)
+        article = page(tmp_path / "heavy", entry["path"])
+        assert article.css("h1.news-title::text").get() == entry["title"]
+        assert "\n\n".join(paragraphs(article)) == entry["body"]
+        assert article.css("nav.mega-menu a") and article.css("head script")
+    first = (tmp_path / "heavy" / heavy[0]["path"].lstrip("/")).read_bytes()
+    generate_site(tmp_path / "again", articles=20, now=NOW, heavy=True)
+    assert (tmp_path / "again" / heavy[0]["path"].lstrip("/")).read_bytes() == first

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive import Archive
+from archive.schema import RUN_COUNT_COLUMNS
 from crawler.known_articles import KNOWN, NEW, RECHECK, KnownArticles, Visit
 from tests.archive_rows import article
 
@@ -116,3 +117,38 @@ def test_opened_read_only(archive_path: Path) -> None:
         assert known._db is not None
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             known._db.execute("DELETE FROM articles")
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "unfinished"),
+    [(None, True), ("shutdown", True), ("finished", False)],
+)
+def test_a_run_that_did_not_finish_is_noticed(
+    tmp_path: Path, finish_reason: str | None, unfinished: bool
+) -> None:
+    # Its sections were not walked to their end: the next run must not stop paging at
+    # the first listing page of known articles.
+    path = tmp_path / "runs.db"
+    with Archive(path) as archive:
+        done = archive.start_run(spider="demo", site="demo", started_at="2024-03-09T08:00:00+00:00")
+        archive.finish_run(
+            done,
+            finished_at="2024-03-09T08:10:00+00:00",
+            finish_reason="finished",
+            counts=dict.fromkeys(RUN_COUNT_COLUMNS, 0),
+            stats={},
+        )
+        last = archive.start_run(spider="demo", site="demo", started_at="2024-03-10T08:00:00+00:00")
+        if finish_reason is not None:
+            archive.finish_run(
+                last,
+                finished_at="2024-03-10T08:10:00+00:00",
+                finish_reason=finish_reason,
+                counts=dict.fromkeys(RUN_COUNT_COLUMNS, 0),
+                stats={},
+            )
+        # This run's own row, started at NOW, is not "the last run".
+        archive.start_run(spider="demo", site="demo", started_at="2024-03-10T12:00:00+00:00")
+    with KnownArticles(path, recheck_days=3, now=NOW) as known:
+        assert known.last_run_unfinished("demo", NOW) is unfinished
+        assert known.last_run_unfinished("other-site", NOW) is False

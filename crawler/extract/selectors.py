@@ -43,7 +43,7 @@ def _image_url(matches: SelectorList[Selector]) -> str | None:
     for match in matches:
         for element in (match, *match.css("img")):
             for attribute in _URL_ATTRIBUTES:
-                value = strip_html5_whitespace(element.attrib.get(attribute, ""))
+                value = strip_html5_whitespace(element.root.get(attribute, ""))
                 if value and not is_inline_data(value):
                     # srcset lists "url width" pairs; its first URL is as good as any.
                     return value.split()[0] if attribute == "srcset" else value

@@ -4,7 +4,8 @@ Scrapy's RetryMiddleware re-queues a failed request at once, so a server that an
 429 or 503 because it is overloaded gets the retry straight away. This subclass keeps
 Scrapy's retry rules (RETRY_TIMES, RETRY_HTTP_CODES, `dont_retry`, stats) and waits
 before each retry: the number of seconds (or the date) of the response's `Retry-After`,
-otherwise RETRY_BACKOFF_BASE * 2 ** (retries so far), at most RETRY_BACKOFF_MAX. The
+otherwise (and after a broken connection or a timeout) RETRY_BACKOFF_BASE * 2 ** (retries
+so far), at most RETRY_BACKOFF_MAX. The
 whole host waits, not only the request: its download slot is held for as long (Scrapy
 spaces a slot's requests only when it has a download delay, as it has by default). A
 `Retry-After` longer than RETRY_AFTER_MAX is not waited for: the request is given up.
@@ -85,6 +86,19 @@ class RetryAfterMiddleware(RetryMiddleware):
         stats.inc_value("retry/waited_seconds", round(wait, 3))
         self._hold_host(request, wait)
         await sleep(wait)
+        return retry
+
+    async def process_exception(  # type: ignore[override]  # the coroutine form Scrapy allows
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
+        """A broken connection or a timeout is retried after the same back-off."""
+        retries = request.meta.get("retry_times", 0)
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            wait = min(self.backoff_max, self.backoff_base * 2**retries)
+            self.crawler.stats.inc_value("retry/waited_seconds", round(wait, 3))
+            self._hold_host(request, wait)
+            await sleep(wait)
         return retry
 
     def _hold_host(self, request: Request, wait: float) -> None:

@@ -47,7 +47,9 @@ def article_entries(
     articles = _ArticleLinks(base_url, site)
     entries: dict[str, ListingEntry] = {}
     for anchor in page.css("a[href]"):
-        found = articles.find(anchor.attrib["href"])
+        # root.get, not parsel's .attrib: that reads every attribute, and raises on a
+        # malformed one (`<a href=x "{>`), which broken pages have.
+        found = articles.find(anchor.root.get("href", ""))
         if found is None or found[1] in entries:
             continue
         url, key = found
@@ -121,8 +123,8 @@ def next_page(page: Selector, base_url: str, site: SiteDefinition) -> str | None
                 a
                 for a in page.css("a[href]")
                 if NEXT_TEXT.match(element_text(a.root))
-                or _NEXT_MARKUP.search(a.attrib.get("class", ""))
-                or (a.attrib.get("aria-label") or "").strip().lower() in ("next", "next page")
+                or _NEXT_MARKUP.search(a.root.get("class", ""))
+                or (a.root.get("aria-label") or "").strip().lower() in ("next", "next page")
             ]
         )
     if not href:
@@ -144,7 +146,7 @@ def _href(matches: list[Selector]) -> str | None:
     for match in matches:
         if isinstance(match.root, str):  # a ::attr(href) selector gives the value itself
             return match.root
-        href = match.attrib.get("href") or match.css("a::attr(href)").get()
+        href = match.root.get("href") or match.css("a::attr(href)").get()
         if href:
             return href
     return None

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.response import get_base_url
+from twisted.python.failure import Failure
 
 from crawler import dates, site_settings
 from crawler.article_page import article_item
@@ -30,6 +31,7 @@ from crawler.discovery import FoundLink
 from crawler.discovery.feeds import NotAFeed, feed_links
 from crawler.discovery.sitemaps import NotASitemap, is_robots_txt, read_sitemap, robots_sitemaps
 from crawler.extract import language_code
+from crawler.faults import record_fault, record_final_failure
 from crawler.items import Article, SeenUnchanged
 from crawler.known_articles import NEW, RECHECK, KnownArticles, Visit
 from crawler.listing_years import ListingYears
@@ -60,6 +62,8 @@ class SiteSpider(Spider):
         #: it has been requested (or skipped) once and is not requested again.
         self._visits: dict[str, Visit] = {}
         self.known = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
+        #: The site's stop_at_known, unless the last run did not finish (see _open_archive).
+        self.stop_at_known = self.site.stop_at_known
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -72,11 +76,19 @@ class SiteSpider(Spider):
         """Read what the archive holds (the archive pipeline has created or upgraded it)."""
         settings = self.crawler.settings
         if settings.getbool("INCREMENTAL_CRAWL"):
+            now = datetime.now(UTC)
             self.known = KnownArticles(
-                settings.get("ARCHIVE_PATH"),
-                recheck_days=self.site.recheck_days,
-                now=datetime.now(UTC),
+                settings.get("ARCHIVE_PATH"), recheck_days=self.site.recheck_days, now=now
             )
+            if self.stop_at_known and self.known.last_run_unfinished(self.site.name, now):
+                # Its sections were not walked to their end: known articles on a listing
+                # page do not mean the pages after it are known too.
+                self.stop_at_known = False
+                logger.warning(
+                    "site %r: the last run did not finish; every listing page is read "
+                    "this time (articles already archived are still not fetched)",
+                    self.site.name,
+                )
 
     @classmethod
     def load_definition(cls, config: str | None) -> SiteDefinition:
@@ -90,13 +102,24 @@ class SiteSpider(Spider):
         return load_site(path, expected_name=cls.name if config is None else None)
 
     async def start(self) -> AsyncIterator[Request]:
+        state = getattr(self, "state", None)  # Scrapy's SpiderState: only with a JOBDIR
+        if state is not None:
+            # Kept in the JOBDIR, so a crawl resumed after a clean stop goes on walking
+            # each section's listing where it was, year evidence included.
+            self._section_links = state.setdefault("section_links", self._section_links)
+            self._listing_years = state.setdefault("listing_years", self._listing_years)
         # Feeds and sitemaps first: the dates they give reach only the requests they make.
         for url in self.site.feeds:
             yield Request(url, self.parse_feed)
         for url in self.site.sitemaps:
             yield Request(url, self.parse_robots if is_robots_txt(url) else self.parse_sitemap)
         for url in self.site.start_urls:
-            yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
+            yield Request(
+                url,
+                self.parse_listing,
+                cb_kwargs={"section_url": url, "page": 1},
+                errback=self.download_failed,
+            )
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         try:
@@ -190,6 +213,7 @@ class SiteSpider(Spider):
         request = Request(
             url,
             self.parse_article,
+            errback=self.download_failed,
             headers=visit.headers,
             meta=meta,
             cb_kwargs={
@@ -233,6 +257,10 @@ class SiteSpider(Spider):
             if request is not None:
                 yield request
         if not new_links:
+            if listing.next_page(response.selector, get_base_url(response), self.site):
+                # Pagination that goes on without new articles: a loop or a calendar trap.
+                detail = f"section {section_url}: a next page but no new article link"
+                record_fault(self.crawler, "listing_loop", response.url, detail)
             logger.info(
                 "site %r: %s brings no new article link; section %s ends here",
                 self.site.name,
@@ -240,7 +268,7 @@ class SiteSpider(Spider):
                 section_url,
             )
             return
-        if not wanted_links and self.site.stop_at_known:
+        if not wanted_links and self.stop_at_known:
             self.crawler.stats.inc_value("incremental/sections_stopped")
             logger.info(
                 "site %r: %s brings no article link that is new or due a re-check; "
@@ -258,6 +286,7 @@ class SiteSpider(Spider):
                 next_url,
                 self.parse_listing,
                 cb_kwargs={"section_url": section_url, "page": page + 1},
+                errback=self.download_failed,
             )
 
     def _date_reader(self, response: HtmlResponse) -> Callable[[str], ParsedDate | None]:
@@ -298,6 +327,10 @@ class SiteSpider(Spider):
         if item is not None:
             item.found_published = found_published
             yield item
+
+    def download_failed(self, failure: Failure) -> None:
+        """A page that could not be fetched, after its retries: a fault of the run."""
+        record_final_failure(self.crawler, failure.request, failure.value)
 
     def closed(self, reason: str) -> None:
         """Sum up selectors that matched nothing: on every page, the site has likely

@@ -1,0 +1,221 @@
+"""Crawl throughput: the project's full crawl side by side with bare Scrapy, in one run.
+
+    python bench/crawl.py [--articles 20000] [--repeat 3] [--site-dir DIR]
+
+Generates the demo site with heavy pages (30-80 KB, demosite/furniture.py) once per
+size, serves it from a separate `python -m demosite serve` process on 127.0.0.1, and
+crawls it three ways, each into a fresh archive, in turn within each repetition:
+
+  a  bare Scrapy (bench/bare_spider.py): the same links, a trivial item, no pipeline
+  b  the project's crawl with the demo site's selectors (crawler/sites/demo.toml)
+  c  the project's crawl with no selectors: metadata and generic extraction
+
+All three get the same politeness settings (POLITENESS below). Each crawl is a process
+of its own, measured by the kernel (`wait4`): CPU seconds (user + system) and peak RSS.
+Ratios are taken within each repetition and their median printed. The last line,
+`b/a=<ratio> c/a=<ratio>`, is the ratio of pages per CPU second: the throughput ratio of
+crawls that each have a core to themselves. Wall-clock pages/s (printed too, with its
+ratios) depends on what else the machine runs during each crawl, which on a shared
+machine moves a wall-clock ratio by more than the difference being measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_DEFINITION = ROOT / "crawler" / "sites" / "demo.toml"
+BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
+#: Equal for the three crawls. DOWNLOAD_DELAY 0 measures the ceiling; with it Scrapy may
+#: run more than CONCURRENT_REQUESTS_PER_DOMAIN requests at once, equally for all three.
+POLITENESS = {
+    "ROBOTSTXT_OBEY": "True",
+    "DOWNLOAD_DELAY": "0",
+    "CONCURRENT_REQUESTS": "16",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "USER_AGENT": "news-archiver-bench",
+    "TELNETCONSOLE_ENABLED": "False",
+    "LOG_LEVEL": "INFO",
+}
+MODES = {
+    "a": "bare Scrapy, trivial item",
+    "b": "full crawl, site selectors",
+    "c": "full crawl, no selectors",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    pages: int
+    items: int
+    seconds: float
+    cpu: float
+    peak_rss_mb: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return self.cpu / self.pages * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--site-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "news-archiver-bench",
+        help="where generated sites are kept between runs (one per size)",
+    )
+    args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl-C, so the server below is stopped either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    site = ensure_site(args.site_dir / f"demo-heavy-{args.articles}", args.articles)
+    server, base_url = start_server(site)
+    try:
+        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as work:
+            results = run_all(Path(work), base_url, site, args.repeat)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return report(results, args)
+
+
+def ensure_site(directory: Path, articles: int) -> Path:
+    if not (directory / "manifest.json").exists():
+        print(f"generating {articles} heavy articles in {directory} ...", flush=True)
+        command = [sys.executable, "-m", "demosite", "generate", str(directory)]
+        subprocess.run([*command, "--articles", str(articles), "--heavy"], cwd=ROOT, check=True)
+    return directory
+
+
+def start_server(site: Path) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "demosite", "serve", str(site), "--port", "0"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+    if not match:
+        process.kill()
+        raise SystemExit(f"demo server did not start: {line!r}")
+    return process, match.group(1)
+
+
+def definitions(work: Path, base_url: str) -> dict[str, Path]:
+    text = re.sub(r"http://127\.0\.0\.1:\d+/", base_url, DEMO_DEFINITION.read_text("utf-8"))
+    selectors = work / "demo.toml"
+    selectors.write_text(text, encoding="utf-8")
+    generic = work / "demo-generic.toml"
+    generic.write_text(text.split("[selectors]")[0], encoding="utf-8")
+    return {"a": selectors, "b": selectors, "c": generic}
+
+
+def run_all(work: Path, base_url: str, site: Path, repeat: int) -> list[dict[str, Measure]]:
+    configs = definitions(work, base_url)
+    expected = sum(not a["rejected"] for a in json.loads((site / "manifest.json").read_text()))
+    results = []
+    for run in range(1, repeat + 1):
+        measures = {}
+        for mode, config in configs.items():
+            measures[mode] = crawl(work, mode, run, config)
+            print(f"run {run} {mode}: {format_measure(measures[mode])}", flush=True)
+            if mode != "a":
+                check_archive(work / f"{mode}-{run}.db", expected)
+        results.append(measures)
+    return results
+
+
+def crawl(work: Path, mode: str, run: int, config: Path) -> Measure:
+    log = work / f"{mode}-{run}.log"
+    settings = {**POLITENESS, "LOG_FILE": str(log)}
+    if mode == "a":
+        command = ["runspider", str(BARE_SPIDER)]
+        cwd, env = work, {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    else:
+        command = ["crawl", "site"]
+        settings["ARCHIVE_PATH"] = str(work / f"{mode}-{run}.db")
+        cwd, env = ROOT, dict(os.environ)
+    command = [sys.executable, "-m", "scrapy", *command, "-a", f"config={config}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=cwd, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"crawl {mode} failed with status {process.returncode}; see {log}")
+    text = log.read_text(encoding="utf-8")
+    return Measure(
+        pages=_stat(text, "response_received_count"),
+        items=_stat(text, "item_scraped_count"),
+        seconds=seconds,
+        cpu=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+    )
+
+
+def _stat(log: str, name: str) -> int:
+    match = re.search(rf"'{name}': (\d+)", log)
+    return int(match.group(1)) if match else 0
+
+
+def check_archive(archive: Path, expected: int) -> None:
+    """A fast crawl that archives less is not faster: every article must be there."""
+    with sqlite3.connect(archive) as db:
+        (count,) = db.execute("select count(*) from articles").fetchone()
+    if count != expected:
+        raise SystemExit(f"{archive}: {count} articles archived, expected {expected}")
+
+
+def format_measure(m: Measure) -> str:
+    return (
+        f"{m.pages} pages, {m.items} items in {m.seconds:.1f} s: "
+        f"{m.pages_per_second:.0f} pages/s, {m.cpu_per_1000:.2f} CPU s/1000 pages, "
+        f"peak RSS {m.peak_rss_mb:.0f} MB"
+    )
+
+
+def report(results: list[dict[str, Measure]], args: argparse.Namespace) -> int:
+    def median(mode: str, figure: str) -> float:
+        return statistics.median(getattr(r[mode], figure) for r in results)
+
+    def ratio(mode: str, figure: str = "pages_per_second") -> float:
+        return statistics.median(
+            getattr(r[mode], figure) / getattr(r["a"], figure) for r in results
+        )
+
+    print(f"\n{args.articles} articles, median of {len(results)} run(s), {os.cpu_count()} CPUs")
+    print(f"{'':<30}{'pages':>7}{'pages/s':>9}{'CPU s/1000':>12}{'peak RSS MB':>13}")
+    for mode, label in MODES.items():
+        print(
+            f"{mode}  {label:<27}{results[0][mode].pages:>7}"
+            f"{median(mode, 'pages_per_second'):>9.0f}{median(mode, 'cpu_per_1000'):>12.2f}"
+            f"{median(mode, 'peak_rss_mb'):>13.0f}"
+        )
+    wall_b, wall_c = ratio("b"), ratio("c")
+    print(f"pages/s (wall clock): b/a={wall_b:.2f} c/a={wall_c:.2f}")
+    cpu_b, cpu_c = 1 / ratio("b", "cpu_per_1000"), 1 / ratio("c", "cpu_per_1000")
+    print(f"b/a={cpu_b:.2f} c/a={cpu_c:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

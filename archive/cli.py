@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from archive.db import Archive, ArchiveStats
+from archive.ingest import ITEMS_KEY, IngestError, run_ingest
 from archive.schema import SchemaError
 
 RUN_COLUMNS = {
@@ -59,6 +60,28 @@ def runs(db_path: Path, limit: int) -> None:
     with _open(db_path) as archive:
         recent_runs = archive.runs(limit=limit)
     click.echo(_format_runs(recent_runs))
+
+
+@cli.command()
+@click.option("--redis", "redis_url", required=True, help="Redis URL the crawl workers push to.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    help="Archive database file (created if missing).",
+)
+@click.option("--key", default=ITEMS_KEY, show_default=True, help="Redis list of messages.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--drain", is_flag=True, help="Stop once the list is empty instead of waiting.")
+def ingest(redis_url: str, db_path: Path, key: str, batch_size: int, drain: bool) -> None:
+    """Write the articles of distributed crawl workers into the archive (one writer)."""
+    try:
+        totals = run_ingest(redis_url, db_path, key, batch_size, drain=drain)
+    except IngestError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(totals.summary())
 
 
 @contextmanager

@@ -221,10 +221,7 @@ class ArchiveArticles:
             self.archive = None
 
     def process_item(self, item: Article) -> Article:
-        # The archive's own field list: `published_hint` is evidence, not data.
-        row = {name: getattr(item, name) for name in ARTICLE_FIELDS}
-        row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
-        self.batch.append(row)
+        self.batch.append(archive_row(item))
         if len(self.batch) >= self.batch_size:
             self.flush()
         return item
@@ -249,3 +246,13 @@ class ArchiveArticles:
             return
         for outcome in outcomes:
             self.crawler.stats.inc_value(f"archive/{outcome}")
+
+
+def archive_row(item: Article) -> dict[str, Any]:
+    """The article as ``Archive.upsert_articles`` takes it, for whichever sink sends it there.
+
+    The archive's own field list: `published_hint` is evidence, not data.
+    """
+    row = {name: getattr(item, name) for name in ARTICLE_FIELDS}
+    row["seen_at"] = dates.isoformat(item.seen_at) if item.seen_at else None
+    return row

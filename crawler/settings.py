@@ -1,10 +1,12 @@
 """Scrapy settings of the project. Every value can be overridden with `-s NAME=VALUE`."""
 
+from archive.ingest import ITEMS_KEY
+
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
-ADDONS: dict[str, int] = {}
+ADDONS = {"crawler.distributed.DistributedMode": 0}
 
 # Polite by default. A non-zero DOWNLOAD_DELAY also keeps Scrapy to
 # CONCURRENT_REQUESTS_PER_DOMAIN: with a delay of 0 a slot can run more at once.
@@ -38,3 +40,11 @@ ARCHIVE_FLUSH_SECONDS = 5.0
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+
+# Distributed mode (crawler/distributed.py): off unless REDIS_URL is set. Workers push
+# articles onto REDIS_ITEMS_KEY for `archive ingest`; a worker whose heartbeat is older
+# than WORKER_HEARTBEAT_SECONDS counts as dead and its requests go back to the queue.
+REDIS_URL = ""
+REDIS_ITEMS_KEY = ITEMS_KEY
+WORKER_ID = ""
+WORKER_HEARTBEAT_SECONDS = 30.0

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from archive.db import Archive, ArchiveStats
-from archive.ingest import ITEMS_KEY, IngestError, run_ingest
+from archive.ingest import ITEMS_KEY, WORKER_STAT, IngestError, run_ingest
 from archive.schema import SchemaError
 
 RUN_COLUMNS = {
@@ -119,10 +119,13 @@ def _format_sections(archive_stats: ArchiveStats) -> str:
 def _format_runs(recent_runs: list[dict[str, Any]]) -> str:
     if not recent_runs:
         return "No crawl runs yet."
-    return _format_table(
-        list(RUN_COLUMNS.values()),
-        [[run[column] for column in RUN_COLUMNS] for run in recent_runs],
-    )
+    headers = list(RUN_COLUMNS.values())
+    rows = [[run[column] for column in RUN_COLUMNS] for run in recent_runs]
+    workers = [(run["stats"] or {}).get(WORKER_STAT) for run in recent_runs]
+    if any(workers):  # a distributed run: one row per worker, named
+        headers.append("worker")
+        rows = [[*row, worker] for row, worker in zip(rows, workers, strict=True)]
+    return _format_table(headers, rows)
 
 
 def _format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

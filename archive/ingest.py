@@ -43,6 +43,8 @@ ITEMS_KEY = "archive:items"
 LOCK_SECONDS = 10
 #: How long the writer remembers a run's row id and tallies after the last message.
 RUN_MEMORY_SECONDS = 7 * 24 * 3600
+#: The stat naming the worker of a distributed run, kept in crawl_runs.stats.
+WORKER_STAT = "distributed/worker"
 #: The crawl_runs count columns the writer fills from the outcomes it saw.
 OUTCOME_COLUMNS = {
     "articles_new": "new",

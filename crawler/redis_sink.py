@@ -18,7 +18,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from archive import redis_codec
-from archive.ingest import Keys
+from archive.ingest import WORKER_STAT, Keys
 from crawler import dates
 from crawler.extensions import RUN_COUNTS
 from crawler.items import Article
@@ -26,7 +26,6 @@ from crawler.pipelines import archive_row
 from crawler.redis_frontier import worker_id
 
 RUN_TOKEN_STAT = "distributed/run"
-WORKER_STAT = "distributed/worker"
 
 
 def _client(crawler: Crawler) -> redis.Redis:

@@ -66,15 +66,24 @@ class Crawl:
 
 def crawl(definition: Path, archive: Path, *settings: str, spider: str = "site") -> Crawl:
     """Run one real crawl into `archive`, fast but with per-domain limits still in force."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
-    fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
-    for setting in (f"ARCHIVE_PATH={archive}", *fast, *settings):
-        command += ["-s", setting]
-    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    command = crawl_command(definition, f"ARCHIVE_PATH={archive}", *settings, spider=spider)
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=240, check=False
     )
     return Crawl(done.returncode, done.stdout + done.stderr)
+
+
+#: Crawl processes turn every warning into an error, as pytest does.
+CRAWL_ENV = {**os.environ, "PYTHONWARNINGS": "error"}
+
+
+def crawl_command(definition: Path, *settings: str, spider: str = "site") -> list[str]:
+    """`scrapy crawl` of a definition, with test-speed delays and the given settings."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"config={definition}"]
+    fast = ["DOWNLOAD_DELAY=0.01", "CONCURRENT_REQUESTS_PER_DOMAIN=4", "ARCHIVE_FLUSH_SECONDS=1"]
+    for setting in (*fast, *settings):
+        command += ["-s", setting]
+    return command
 
 
 def demo_definition(directory: Path, port: int, *, selectors: bool = True) -> Path:

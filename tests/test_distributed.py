@@ -1,0 +1,191 @@
+"""Distributed mode end to end: a real redis-server, three crawl workers, one archive writer.
+
+The site has a couple of thousand articles and answers each request after a short delay,
+so requests are in flight when one worker is killed with SIGKILL halfway through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import redis
+
+from archive import redis_codec
+from archive.ingest import ITEMS_KEY, Keys
+from demosite.generate import generate_site
+from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server
+from tests.redis_server import redis_server
+
+ARTICLES = 1500
+SERVER_DELAY = 0.05
+WORKERS = ("w1", "w2", "w3")
+KILLED = "w3"
+ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@dataclass
+class DistributedRun:
+    returncodes: dict[str, int]
+    logs: dict[str, str]
+    writer_returncode: int
+    writer_log: str
+    killed_in_flight: set[str]
+    requests: Counter[str]
+    manifest: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    runs: list[dict[str, Any]]
+    keys_left: list[bytes]
+    local_archive: Path
+
+
+def _wait(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _query(archive: Path, sql: str) -> list[dict[str, Any]]:
+    with sqlite3.connect(archive) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql)]
+
+
+@pytest.fixture(scope="module")
+def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> DistributedRun:
+    directory = tmp_path_factory.mktemp("distributed")
+    manifest = generate_site(directory / "site", articles=ARTICLES)
+    server = start_server(directory / "site", directory / "requests.jsonl", delay=SERVER_DELAY)
+    client = redis.Redis.from_url(redis_url)
+    archive = directory / "archive.db"
+    local_archive = directory / "no-worker-writes-here.db"
+    try:
+        definition = demo_definition(directory, server.port)
+        writer_log = directory / "writer.log"
+        with writer_log.open("w") as log:
+            writer = subprocess.Popen(
+                [ARCHIVE_COMMAND, "ingest", "--redis", redis_url, "--db", str(archive)],
+                cwd=ROOT,
+                env=CRAWL_ENV,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        workers = {}
+        for worker in WORKERS:
+            command = crawl_command(
+                definition,
+                f"REDIS_URL={redis_url}",
+                f"WORKER_ID={worker}",
+                "WORKER_HEARTBEAT_SECONDS=2",
+                f"ARCHIVE_PATH={local_archive}",
+            )
+            with (directory / f"{worker}.log").open("w") as log:
+                workers[worker] = subprocess.Popen(
+                    command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
+                )
+        halfway = (ARTICLES + ARTICLES // 10) // 2
+        _wait(lambda: len(server.requests()) >= halfway, 120, "half the site to be fetched")
+        os.kill(workers[KILLED].pid, signal.SIGKILL)
+        in_flight = client.lrange(f"demo:requests:inflight:{KILLED}", 0, -1)
+        returncodes = {worker: process.wait(timeout=180) for worker, process in workers.items()}
+        keys = Keys(ITEMS_KEY)
+        _wait(
+            lambda: not client.llen(keys.items) and not client.llen(keys.processing),
+            60,
+            "the writer to drain the item list",
+        )
+        writer.send_signal(signal.SIGTERM)
+        writer_returncode = writer.wait(timeout=30)
+        return DistributedRun(
+            returncodes=returncodes,
+            logs={w: (directory / f"{w}.log").read_text(encoding="utf-8") for w in WORKERS},
+            writer_returncode=writer_returncode,
+            writer_log=writer_log.read_text(encoding="utf-8"),
+            killed_in_flight={urlsplit(redis_codec.loads(raw)["url"]).path for raw in in_flight},
+            requests=Counter(request["path"] for request in server.requests()),
+            manifest=manifest,
+            rows=_query(archive, "select url, title from articles"),
+            runs=_query(archive, "select * from crawl_runs order by id"),
+            keys_left=sorted(client.keys("demo:*")),
+            local_archive=local_archive,
+        )
+    finally:
+        server.stop()
+        client.close()
+
+
+def test_live_workers_and_writer_exit_cleanly(distributed_run: DistributedRun) -> None:
+    for worker in WORKERS:
+        if worker == KILLED:
+            assert distributed_run.returncodes[worker] == -signal.SIGKILL
+            continue
+        log = distributed_run.logs[worker]
+        assert distributed_run.returncodes[worker] == 0, log[-3000:]
+        assert "Spider closed (finished)" in log
+        assert "Traceback" not in log
+        assert "Warning" not in log, "a deprecation or other warning reached the log"
+    assert distributed_run.writer_returncode == 0, distributed_run.writer_log[-3000:]
+    assert "rejected" not in distributed_run.writer_log.replace("0 messages rejected", "")
+
+
+def test_every_article_archived_exactly_once(distributed_run: DistributedRun) -> None:
+    urls = [row["url"] for row in distributed_run.rows]
+    expected = {a["path"] for a in distributed_run.manifest if not a["rejected"]}
+    assert len(urls) == len(set(urls))
+    assert {urlsplit(url).path for url in urls} == expected
+    assert not distributed_run.local_archive.exists(), "a worker wrote an archive of its own"
+
+
+def test_no_page_fetched_twice_except_what_the_killed_worker_had_in_flight(
+    distributed_run: DistributedRun,
+) -> None:
+    """A page the killed worker had downloaded but not finished is fetched again, once."""
+    killed_in_flight = distributed_run.killed_in_flight
+    assert killed_in_flight, "the kill should catch the worker with requests in flight"
+    article_paths = {a["path"] for a in distributed_run.manifest}
+    requests = distributed_run.requests
+    assert article_paths <= requests.keys()
+    twice = {path for path, count in requests.items() if count > 1 and path != "/robots.txt"}
+    assert twice <= killed_in_flight
+    assert max(count for path, count in requests.items() if path != "/robots.txt") <= 2
+
+
+def test_the_dead_workers_requests_were_recovered(distributed_run: DistributedRun) -> None:
+    logs = "".join(distributed_run.logs[w] for w in WORKERS if w != KILLED)
+    assert f"worker {KILLED} stopped its heartbeat" in logs
+
+
+def test_each_worker_has_its_run_and_the_frontier_is_cleared(
+    distributed_run: DistributedRun,
+) -> None:
+    runs = distributed_run.runs
+    assert len(runs) == len(WORKERS)
+    finished = {json.loads(run["stats"])["distributed/worker"]: run for run in runs if run["stats"]}
+    assert finished.keys() == set(WORKERS) - {KILLED}
+    for run in finished.values():
+        assert run["finish_reason"] == "finished"
+        assert run["pages"] > 0, "every live worker took a share of the work"
+        assert run["articles_new"] + run["articles_unchanged"] > 0
+    # The killed worker's run stays open, as a local crawl killed mid-run does.
+    assert sum(run["finished_at"] is None for run in runs) == 1
+    assert distributed_run.keys_left == []

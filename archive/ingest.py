@@ -187,8 +187,13 @@ class RedisIngest:
             else:
                 self._finish_run(message)
         self._upsert(rows)
-        # The batch is written: only now may it leave Redis.
-        self.client.delete(self.keys.processing)
+        # The batch is written: only now may it leave Redis. Message by message, not the
+        # whole list: a writer that took over after this one stalled past its lock may
+        # have moved more onto it.
+        pipe = self.client.pipeline(transaction=False)
+        for raw in batch:
+            pipe.lrem(self.keys.processing, 1, raw)
+        pipe.execute()
         self.totals.batches += 1
 
     def _decode(self, raw: bytes) -> dict[str, Any] | None:

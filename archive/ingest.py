@@ -166,8 +166,9 @@ class RedisIngest:
         )
         if first is None:
             return []
+        waiting = min(self.batch_size - 1, self.client.llen(self.keys.items))
         pipe = self.client.pipeline(transaction=False)
-        for _ in range(self.batch_size - 1):
+        for _ in range(waiting):
             pipe.lmove(self.keys.items, self.keys.processing, "RIGHT", "LEFT")
         return [first, *(message for message in pipe.execute() if message is not None)]
 

@@ -11,6 +11,9 @@ yields the site's start URLs and the shared fingerprint set keeps the first of e
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
@@ -45,3 +48,29 @@ class DistributedMode:
             settings.replace_in_component_priority_dict(
                 name, load_object(local), load_object(distributed)
             )
+
+
+def redis_problem(settings: BaseSettings) -> str | None:
+    """Why distributed mode cannot start (Redis unreachable), or None; checked before a crawl.
+
+    Without it the first sign would be a traceback from inside Scrapy's engine.
+    """
+    url = settings.get("REDIS_URL")
+    if not url:
+        return None
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return f"distributed mode: cannot use Redis at {_without_password(url)}: {error}"
+    finally:
+        client.close()
+    return None
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

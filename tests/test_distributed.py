@@ -22,9 +22,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
+from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
 
 from archive import redis_codec
 from archive.ingest import ITEMS_KEY, Keys
+from crawler.distributed import DistributedMode
 from demosite.generate import generate_site
 from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server
 from tests.redis_server import redis_server
@@ -34,6 +37,51 @@ SERVER_DELAY = 0.05
 WORKERS = ("w1", "w2", "w3")
 KILLED = "w3"
 ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
+
+
+def final_settings(**command_line: str) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.update(command_line, priority="cmdline")
+    DistributedMode().update_settings(settings)
+    return settings
+
+
+def components(settings: Settings, name: str) -> set[str]:
+    return {load_object(path).__name__ for path in settings.getdict(name)}
+
+
+def test_local_crawls_need_no_redis() -> None:
+    settings = final_settings()
+    assert settings.get("SCHEDULER") == "scrapy.core.scheduler.Scheduler"
+    assert "ArchiveArticles" in components(settings, "ITEM_PIPELINES")
+    assert "CrawlRunRecorder" in components(settings, "EXTENSIONS")
+
+
+def test_redis_url_switches_frontier_sink_and_run_records() -> None:
+    settings = final_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert load_object(settings.get("SCHEDULER")).__name__ == "SharedFrontier"
+    assert settings.getbool("SCHEDULER_PERSIST")
+    pipelines = components(settings, "ITEM_PIPELINES")
+    assert "RedisItemSink" in pipelines
+    assert "ArchiveArticles" not in pipelines
+    assert {"ValidateArticle", "NormaliseDates", "DeduplicateArticles"} <= pipelines
+    extensions = components(settings, "EXTENSIONS")
+    assert "RedisRunReporter" in extensions
+    assert "CrawlRunRecorder" not in extensions
+
+
+def test_unreachable_redis_stops_the_crawl_before_it_starts(tmp_path: Path) -> None:
+    command = crawl_command(
+        ROOT / "crawler" / "sites" / "demo.toml", "REDIS_URL=redis://:s3cret@127.0.0.1:1/0"
+    )
+    done = subprocess.run(
+        command, cwd=ROOT, env=CRAWL_ENV, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 2
+    assert "cannot use Redis at redis://:***@127.0.0.1:1/0" in done.stderr
+    assert "s3cret" not in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +144,7 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                 definition,
                 f"REDIS_URL={redis_url}",
                 f"WORKER_ID={worker}",
-                "WORKER_HEARTBEAT_SECONDS=2",
+                "WORKER_HEARTBEAT_SECONDS=4",
                 f"ARCHIVE_PATH={local_archive}",
             )
             with (directory / f"{worker}.log").open("w") as log:

@@ -1,4 +1,4 @@
-"""`scrapy crawl`, which checks a site definition before starting anything.
+"""`scrapy crawl`, which checks a site definition (and Redis, when distributed) first.
 
 Scrapy builds the spider inside its running event loop, where a bad definition surfaces
 as a traceback; checked here first, it is one line naming the file and the key, with
@@ -12,6 +12,7 @@ import argparse
 from scrapy.commands import crawl
 from scrapy.exceptions import UsageError
 
+from crawler.distributed import redis_problem
 from crawler.sitedef import DefinitionError
 from crawler.spiders.site import SiteSpider
 
@@ -29,4 +30,6 @@ class Command(crawl.Command):
                     spider_class.load_definition(opts.spargs.get("config"))
                 except DefinitionError as error:
                     raise UsageError(str(error), print_help=False) from None
+        if self.settings is not None and (problem := redis_problem(self.settings)):
+            raise UsageError(problem, print_help=False)
         super().run(args, opts)

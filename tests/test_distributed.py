@@ -172,7 +172,7 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
             killed_in_flight={urlsplit(redis_codec.loads(raw)["url"]).path for raw in in_flight},
             requests=Counter(request["path"] for request in server.requests()),
             manifest=manifest,
-            rows=_query(archive, "select url, title from articles"),
+            rows=_query(archive, "select url, title, published_at from articles"),
             runs=_query(archive, "select * from crawl_runs order by id"),
             keys_left=sorted(client.keys("demo:*")),
             local_archive=local_archive,
@@ -201,6 +201,12 @@ def test_every_article_archived_exactly_once(distributed_run: DistributedRun) ->
     expected = {a["path"] for a in distributed_run.manifest if not a["rejected"]}
     assert len(urls) == len(set(urls))
     assert {urlsplit(url).path for url in urls} == expected
+    truth = {a["path"]: a for a in distributed_run.manifest}
+    for row in distributed_run.rows:
+        article = truth[urlsplit(row["url"]).path]
+        # Year-less dates take their year from the listing walk, whichever worker read
+        # each page of it.
+        assert (row["title"], row["published_at"]) == (article["title"], article["published_at"])
     assert not distributed_run.local_archive.exists(), "a worker wrote an archive of its own"
 
 

@@ -45,8 +45,6 @@ class SiteSpider(Spider):
         #: Canonical article URLs already seen in each section (keyed by start URL), so a
         #: listing whose pages loop or repeat stops instead of paging forever.
         self._section_links: dict[str, set[str]] = {}
-        #: The year evidence of each section's listing, walked page by page.
-        self._listing_years: dict[str, ListingYears] = {}
 
     @classmethod
     def load_definition(cls, config: str | None) -> SiteDefinition:
@@ -63,7 +61,13 @@ class SiteSpider(Spider):
         for url in self.site.start_urls:
             yield Request(url, self.parse_listing, cb_kwargs={"section_url": url, "page": 1})
 
-    def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
+    def parse_listing(
+        self,
+        response: Response,
+        section_url: str,
+        page: int,
+        years_walk: dict[str, Any] | None = None,
+    ) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
             logger.warning(
                 "site %r: listing %s is not an HTML page (%s); skipped",
@@ -76,9 +80,10 @@ class SiteSpider(Spider):
         entries = listing.article_entries(
             response.selector, get_base_url(response), self.site, self._date_reader(response)
         )
-        walk = self._listing_years.setdefault(
-            section_url, ListingYears(ZoneInfo(self.site.timezone))
-        )
+        # The year evidence of the section's listing, walked page by page. It travels with
+        # the next page's request, so whichever process fetches that page (in a distributed
+        # crawl, any worker) continues the walk.
+        walk = ListingYears(ZoneInfo(self.site.timezone), **(years_walk or {}))
         years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
         label = listing.section_label(response.selector)
@@ -109,7 +114,11 @@ class SiteSpider(Spider):
             yield Request(
                 next_url,
                 self.parse_listing,
-                cb_kwargs={"section_url": section_url, "page": page + 1},
+                cb_kwargs={
+                    "section_url": section_url,
+                    "page": page + 1,
+                    "years_walk": {"previous": walk.previous, "ordered": walk.ordered},
+                },
             )
 
     def _date_reader(self, response: HtmlResponse) -> Callable[[str], ParsedDate | None]:

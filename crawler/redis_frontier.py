@@ -32,11 +32,16 @@ from typing import Any, Self
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
+
+
+#: Sent with ``worker=`` (its id) by the worker that re-queued a dead worker's requests.
+worker_lost = object()
 
 
 def worker_id(settings: Any) -> str:
@@ -93,7 +98,21 @@ class SharedFrontier(Scheduler):
         return self._key(f"alive:{worker}")
 
     def open(self, spider: Spider) -> None:
-        super().open(spider)
+        """scrapy-redis's open, less its `spider.log()` call, which Scrapy 2.19 deprecates
+        and which it makes whenever a worker joins a queue that is not empty."""
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server,
+            spider=spider,
+            key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer,
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if queued := len(self.queue):
+            logger.info("worker %s: joins a run with %d requests queued", self.worker, queued)
         self._taken: dict[Request, bytes] = {}
         self._engine: _EngineView | None = None
         self._beat()
@@ -199,7 +218,9 @@ class SharedFrontier(Scheduler):
             # One atomic LMOVE per request: a recoverer dying midway loses nothing either.
             while self.server.lmove(self._inflight(worker), self.queue.key, "RIGHT", "RIGHT"):
                 moved += 1
-            self.server.srem(self._key("workers"), worker)
+            if not self.server.srem(self._key("workers"), worker):
+                continue  # another worker recovered it at the same time
+            self.crawler.signals.send_catch_log(worker_lost, worker=worker)
             self.stats.inc_value("scheduler/recovered/redis", moved)
             logger.warning(
                 "worker %s: worker %s stopped its heartbeat; %d of its requests back in the queue",

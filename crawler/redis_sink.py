@@ -23,7 +23,7 @@ from crawler import dates
 from crawler.extensions import RUN_COUNTS
 from crawler.items import Article
 from crawler.pipelines import archive_row
-from crawler.redis_frontier import worker_id
+from crawler.redis_frontier import worker_id, worker_lost
 
 RUN_TOKEN_STAT = "distributed/run"
 
@@ -81,7 +81,13 @@ class RedisRunReporter:
         reporter = cls(crawler)
         crawler.signals.connect(reporter.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(reporter.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(reporter.worker_lost, signal=worker_lost)
         return reporter
+
+    @property
+    def _open_runs(self) -> str:
+        """Hash of worker id -> its run token, for closing the run of a worker that died."""
+        return f"{self.key}:open-runs"
 
     def spider_opened(self, spider: Spider) -> None:
         site = getattr(spider, "site", None)
@@ -92,6 +98,7 @@ class RedisRunReporter:
             started_at=dates.isoformat(datetime.now(UTC)),
             worker=worker_id(self.crawler.settings),
         )
+        self.client.hset(self._open_runs, worker_id(self.crawler.settings), run_token(self.crawler))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats()
@@ -102,10 +109,25 @@ class RedisRunReporter:
             counts={column: int(stats.get(key, 0)) for column, key in RUN_COUNTS.items()},
             stats={name: _sendable(value) for name, value in stats.items()},
         )
+        self.client.hdel(self._open_runs, worker_id(self.crawler.settings))
         self.client.close()
 
+    def worker_lost(self, worker: str) -> None:
+        """Close a dead worker's run for it: its counts died with it, the archive's did not."""
+        token = self.client.hget(self._open_runs, worker)
+        if token is None or not self.client.hdel(self._open_runs, worker):
+            return
+        self._send(
+            kind="run_finished",
+            run=token.decode(),
+            finished_at=dates.isoformat(datetime.now(UTC)),
+            finish_reason="worker_lost",
+            counts={},
+            stats={WORKER_STAT: worker, "distributed/closed_by": worker_id(self.crawler.settings)},
+        )
+
     def _send(self, **message: Any) -> None:
-        message["run"] = run_token(self.crawler)
+        message.setdefault("run", run_token(self.crawler))
         self.client.lpush(self.key, redis_codec.dumps(message))
 
 

@@ -76,6 +76,10 @@ class SharedFrontier(Scheduler):
     crawler: Crawler
     worker: str
     heartbeat_seconds: float
+    #: The requests this worker took from Redis, with their bytes on its in-flight list.
+    _taken: dict[Request, bytes]
+    _engine: _EngineView | None
+    _tick: task.LoopingCall
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -84,6 +88,9 @@ class SharedFrontier(Scheduler):
         frontier.crawler = crawler
         frontier.worker = worker_id(crawler.settings)
         frontier.heartbeat_seconds = crawler.settings.getfloat("WORKER_HEARTBEAT_SECONDS")
+        frontier._taken = {}
+        frontier._engine = None
+        frontier._tick = task.LoopingCall(frontier._on_tick)
         crawler.signals.connect(frontier.spider_idle, signal=signals.spider_idle)
         return frontier
 
@@ -113,17 +120,15 @@ class SharedFrontier(Scheduler):
             self.flush()
         if queued := len(self.queue):
             logger.info("worker %s: joins a run with %d requests queued", self.worker, queued)
-        self._taken: dict[Request, bytes] = {}
-        self._engine: _EngineView | None = None
         self._beat()
-        self._tick = task.LoopingCall(self._on_tick)
         self._tick.start(min(1.0, self.heartbeat_seconds / 3), now=False)
 
     def close(self, reason: str) -> None:
         if self._tick.running:
             self._tick.stop()
-        self._settle()
-        self._requeue_taken()
+        if self._taken:
+            self._settle()
+            self._requeue_taken()
         pipe = self.server.pipeline(transaction=True)
         pipe.srem(self._key("workers"), self.worker)
         pipe.delete(self._alive(self.worker), self._inflight(self.worker))

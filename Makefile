@@ -15,7 +15,9 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(BIN)/python -m demosite demo
 
+# The distributed-mode tests start their own redis-server; Debian's package provides it.
 test: $(INSTALLED) lint
+	command -v redis-server >/dev/null || apt-get install -y redis-server || (apt-get update && apt-get install -y redis-server)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)

@@ -14,6 +14,7 @@ import click
 
 from archive.db import Archive, ArchiveStats
 from archive.export import FORMATS, ExportError, Format, count, export, format_for
+from archive.ingest import ITEMS_KEY, WORKER_STAT, IngestError, run_ingest
 from archive.overview import Overview, overview
 from archive.schema import SchemaError
 from archive.search import ArticleFilter, Order, SearchError, date_bound, query_words, search
@@ -405,6 +406,28 @@ def serve_command(db_path: Path, port: int, immutable: bool) -> None:
     sys.exit(serve(db_path, port=port, immutable=immutable))
 
 
+@cli.command()
+@click.option("--redis", "redis_url", required=True, help="Redis URL the crawl workers push to.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="archive.db",
+    show_default=True,
+    help="Archive database file (created if missing).",
+)
+@click.option("--key", default=ITEMS_KEY, show_default=True, help="Redis list of messages.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--drain", is_flag=True, help="Stop once the list is empty instead of waiting.")
+def ingest(redis_url: str, db_path: Path, key: str, batch_size: int, drain: bool) -> None:
+    """Write the articles of distributed crawl workers into the archive (one writer)."""
+    try:
+        totals = run_ingest(redis_url, db_path, key, batch_size, drain=drain)
+    except IngestError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(totals.summary())
+
+
 @contextmanager
 def _open(db_path: Path) -> Iterator[Archive]:
     """Open the archive, turning "not an archive" into a one-line error instead of a traceback."""
@@ -563,10 +586,13 @@ def _format_sections(archive_stats: ArchiveStats) -> str:
 def _format_runs(recent_runs: list[dict[str, Any]]) -> str:
     if not recent_runs:
         return "No crawl runs yet."
-    return _format_table(
-        list(RUN_COLUMNS.values()),
-        [[run[column] for column in RUN_COLUMNS] for run in recent_runs],
-    )
+    headers = list(RUN_COLUMNS.values())
+    rows = [[run[column] for column in RUN_COLUMNS] for run in recent_runs]
+    workers = [(run["stats"] or {}).get(WORKER_STAT) for run in recent_runs]
+    if any(workers):  # a distributed run: one row per worker, named
+        headers.append("worker")
+        rows = [[*row, worker] for row, worker in zip(rows, workers, strict=True)]
+    return _format_table(headers, rows)
 
 
 def _format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -2,13 +2,14 @@
 
 from dataclasses import fields
 
+from archive.ingest import ITEMS_KEY
 from crawler.items import Article
 
 BOT_NAME = "news-archiver"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
-ADDONS: dict[str, int] = {}
+ADDONS = {"crawler.distributed.DistributedMode": 0}
 
 # Polite by default; a site definition's [settings] table or `-s` overrides each of these
 # (crawler/site_settings.py lists what a site may override).
@@ -98,3 +99,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 # its body is bytes, which feeds cannot hold, and the archive keeps it.
 FEED_EXPORT_FIELDS = [field.name for field in fields(Article) if field.name != "raw_page"]
 LOG_LEVEL = "INFO"
+
+# Distributed mode (crawler/distributed.py): off unless REDIS_URL is set. Workers push
+# articles onto REDIS_ITEMS_KEY for `archive ingest`; a worker whose heartbeat is older
+# than WORKER_HEARTBEAT_SECONDS counts as dead and its requests go back to the queue.
+REDIS_URL = ""
+REDIS_ITEMS_KEY = ITEMS_KEY
+WORKER_ID = ""
+WORKER_HEARTBEAT_SECONDS = 30.0

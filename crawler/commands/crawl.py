@@ -1,6 +1,6 @@
 """`scrapy crawl`, which checks a site definition before starting anything, runs one crawl
 per site and archive at a time, and ends with a verdict: the last log line and the exit
-status say whether the run worked.
+status say whether the run worked. In distributed mode Redis is checked first too.
 
 Scrapy builds the spider inside its running event loop, where a bad definition surfaces
 as a traceback; checked here first, it is one line naming the file and the key, with
@@ -17,8 +17,9 @@ from scrapy.commands import crawl
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 
+from crawler.distributed import redis_problem
 from crawler.run_lock import AlreadyRunning, RunLock
-from crawler.run_verdict import Verdict, summary
+from crawler.run_verdict import Verdict, judge, summary
 from crawler.sitedef import DefinitionError
 from crawler.spiders.site import SiteSpider
 
@@ -43,9 +44,12 @@ class Command(crawl.Command):
         except DefinitionError as error:
             raise UsageError(str(error), print_help=False) from None
         settings = self.crawler_process.settings
+        if problem := redis_problem(settings):
+            raise UsageError(problem, print_help=False)
         lock = RunLock(settings.get("ARCHIVE_PATH"), site.name)
         try:
-            if settings.getbool("RUN_LOCK_ENABLED"):
+            # Distributed workers share one site's run on purpose (crawler/distributed.py).
+            if settings.getbool("RUN_LOCK_ENABLED") and not settings.get("REDIS_URL"):
                 lock.acquire()
         except AlreadyRunning as error:
             self.exitcode = Verdict("already_running", str(error)).exit_status
@@ -61,7 +65,6 @@ class Command(crawl.Command):
                 self.exitcode,
             )
             return
-            return
         try:
             crawler = self._create_crawler(args[0])
             self.crawler_process.crawl(crawler, **opts.spargs)
@@ -75,10 +78,12 @@ class Command(crawl.Command):
         stats = crawler.stats.get_stats() if crawler.stats else {}
         outcome = stats.get("run/verdict")
         started = self.crawler_process is not None and not self.crawler_process.bootstrap_failed
-        if not outcome or not started:
+        if not started or "finish_reason" not in stats:
             verdict = Verdict("failed", "the spider failed to start or to close")
-        else:
+        elif outcome:
             verdict = Verdict(outcome, stats.get("run/verdict_reason", ""))
+        else:  # a distributed worker: its run is recorded through Redis, not judged there
+            verdict = judge(stats, stats["finish_reason"], crawler.settings)
         level = logging.INFO if verdict.outcome == "ok" else logging.ERROR
         logger.log(level, summary(site, verdict, stats))
         return verdict.exit_status

@@ -56,8 +56,6 @@ class SiteSpider(Spider):
         #: Canonical article URLs already seen in each section (keyed by start URL), so a
         #: listing whose pages loop or repeat stops instead of paging forever.
         self._section_links: dict[str, set[str]] = {}
-        #: The year evidence of each section's listing, walked page by page.
-        self._listing_years: dict[str, ListingYears] = {}
         #: The archive's answer for each canonical article URL met in this crawl; a URL in
         #: it has been requested (or skipped) once and is not requested again.
         self._visits: dict[str, Visit] = {}
@@ -105,9 +103,9 @@ class SiteSpider(Spider):
         state = getattr(self, "state", None)  # Scrapy's SpiderState: only with a JOBDIR
         if state is not None:
             # Kept in the JOBDIR, so a crawl resumed after a clean stop goes on walking
-            # each section's listing where it was, year evidence included.
+            # each section's listing where it was (the year evidence travels with the
+            # next page's request, which the JOBDIR keeps too).
             self._section_links = state.setdefault("section_links", self._section_links)
-            self._listing_years = state.setdefault("listing_years", self._listing_years)
         # Feeds and sitemaps first: the dates they give reach only the requests they make.
         for url in self.site.feeds:
             yield Request(url, self.parse_feed)
@@ -224,7 +222,13 @@ class SiteSpider(Spider):
         )
         return visit, request
 
-    def parse_listing(self, response: Response, section_url: str, page: int) -> Iterator[Request]:
+    def parse_listing(
+        self,
+        response: Response,
+        section_url: str,
+        page: int,
+        years_walk: dict[str, Any] | None = None,
+    ) -> Iterator[Request]:
         if not isinstance(response, HtmlResponse):
             logger.warning(
                 "site %r: listing %s is not an HTML page (%s); skipped",
@@ -237,9 +241,10 @@ class SiteSpider(Spider):
         entries = listing.article_entries(
             response.selector, get_base_url(response), self.site, self._date_reader(response)
         )
-        walk = self._listing_years.setdefault(
-            section_url, ListingYears(ZoneInfo(self.site.timezone))
-        )
+        # The year evidence of the section's listing, walked page by page. It travels with
+        # the next page's request, so whichever process fetches that page (in a distributed
+        # crawl, any worker) continues the walk.
+        walk = ListingYears(ZoneInfo(self.site.timezone), **(years_walk or {}))
         years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
         label = listing.section_label(response.selector)
@@ -285,7 +290,11 @@ class SiteSpider(Spider):
             yield Request(
                 next_url,
                 self.parse_listing,
-                cb_kwargs={"section_url": section_url, "page": page + 1},
+                cb_kwargs={
+                    "section_url": section_url,
+                    "page": page + 1,
+                    "years_walk": {"previous": walk.previous, "ordered": walk.ordered},
+                },
                 errback=self.download_failed,
             )
 

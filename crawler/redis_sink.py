@@ -59,14 +59,13 @@ class RedisItemSink:
         return cls(crawler)
 
     def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
+        message: dict[str, object] = {"run": run_token(self.crawler)}
         if isinstance(item, SeenUnchanged):  # a 304 to a conditional re-check
-            seen = {"url": item.url, "seen_at": dates.isoformat(item.seen_at)}
-            message = {"kind": "seen", "run": run_token(self.crawler), **seen}
-            self.client.lpush(self.key, redis_codec.dumps(message))
-            return item
-        message = {"kind": "article", "run": run_token(self.crawler), "row": archive_row(item)}
+            message.update(kind="seen", url=item.url, seen_at=dates.isoformat(item.seen_at))
+        else:
+            message.update(kind="article", row=archive_row(item))
+            self.crawler.stats.inc_value("archive/sent")
         self.client.lpush(self.key, redis_codec.dumps(message))
-        self.crawler.stats.inc_value("archive/sent")
         return item
 
     def close_spider(self) -> None:

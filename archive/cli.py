@@ -74,7 +74,9 @@ def stats(db_path: Path) -> None:
 
 @cli.command(short_help="Recent crawl runs with their counts.")
 @db_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Runs shown."
+)
 def runs(db_path: Path, limit: int) -> None:
     """Recent crawl runs, newest first, with their counts and finish reason.
 
@@ -133,7 +135,9 @@ def _article_filter(
 @click.argument("query")
 @db_option
 @_filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches shown."
+)
 @click.option(
     "--order",
     type=click.Choice(["rank", "newest", "oldest"]),
@@ -158,7 +162,8 @@ def search_command(
 
     QUERY is FTS5 syntax ("iron dome" for a phrase, nato OR otan, energ* for a prefix,
     title:budget for one column); text that is not valid syntax is searched as plain
-    words. Case and the diacritics of Azerbaijani and other scripts do not matter.
+    words. Case and the diacritics of Azerbaijani and other scripts do not matter;
+    plain words also find their dotless-ı spellings (BAKI finds Bakı).
 
     \b
     Examples:

@@ -283,6 +283,11 @@ def diff(url: str, db_path: Path, old: int | None, new: int | None, context: int
     show_default=True,
     help="Output file; - for standard output (not for Parquet).",
 )
+@click.option(
+    "--versions",
+    is_flag=True,
+    help="Every version of the articles (article_versions, with url and site) instead.",
+)
 def export_command(
     db_path: Path,
     site: str | None,
@@ -292,6 +297,7 @@ def export_command(
     until: str | None,
     fmt: Format | None,
     output: Path,
+    versions: bool,
 ) -> None:
     """Articles as JSON Lines, CSV or Parquet, streamed (memory stays small at any size).
 
@@ -300,6 +306,7 @@ def export_command(
       archive export --db news.db -o articles.parquet --since 2024-01-01
       archive export --db news.db --format csv --site azeridaily > azeridaily.csv
       archive export --db news.db | jq .title
+      archive export --db news.db --versions -o versions.parquet
     """
     to_stdout = str(output) == "-"
     fmt = fmt or (None if to_stdout else format_for(str(output))) or "jsonl"
@@ -307,14 +314,17 @@ def export_command(
         raise click.UsageError("Parquet needs a file: give -o FILE.parquet")
     article_filter = _article_filter(site, section, language, since, until)
     with _open(db_path) as archive:
-        total = count(archive.db, article_filter) if _stderr_is_terminal() else 0
+        total = count(archive.db, article_filter, versions=versions) if _stderr_is_terminal() else 0
         with click.open_file(str(output), "wb") as out, _progress(total, f"Exporting {fmt}") as bar:
             try:
-                written = export(archive.db, out, fmt, article_filter, progress=bar)
+                written = export(
+                    archive.db, out, fmt, article_filter, versions=versions, progress=bar
+                )
             except ExportError as error:
                 raise click.ClickException(str(error)) from None
     destination = "standard output" if to_stdout else str(output)
-    click.echo(f"{_plural(written, 'article')} exported to {destination} ({fmt})", err=True)
+    noun = "article version" if versions else "article"
+    click.echo(f"{_plural(written, noun)} exported to {destination} ({fmt})", err=True)
 
 
 @cli.command(name="reparse", short_help="Re-extract the stored raw pages, no request.")
@@ -395,7 +405,8 @@ def serve_command(db_path: Path, port: int, immutable: bool) -> None:
     """Browse and query the archive in Datasette on 127.0.0.1, read-only.
 
     With facets on site, section and language, the full-text search box, and canned
-    queries: today's articles, articles per day per site, search.
+    queries: today's articles, articles per day per site, search, articles with a tag,
+    articles changed after publication.
 
     \b
     Example:

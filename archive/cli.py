@@ -340,6 +340,10 @@ def reparse_command(db_path: Path, site: str | None, config: Path | None) -> Non
                 report = reparse(archive, definitions, site=site, progress=bar)
             except DefinitionError as error:
                 raise click.ClickException(str(error)) from None
+            except ValueError as error:  # a stored page the archive cannot read back
+                raise click.ClickException(
+                    f"{db_path}: {error}; the articles written before it are kept"
+                ) from None
     click.echo(format_reparse(report))
 
 

@@ -208,3 +208,15 @@ def test_reparse_archives_a_page_the_crawl_refused(archive: Archive, new_definit
     ).fetchone() == (1,)
     assert archive.check() == []
     assert reparse(archive, SiteDefinitions(new_definition)).retried == 0  # it is an article now
+
+
+def test_reparse_command_on_an_unreadable_raw_page(archive: Archive) -> None:
+    db = archive.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    archive.db.execute("UPDATE raw_pages SET encoding_codec = 'lzma' WHERE id = 2")
+    archive.db.conn.commit()
+    result = CliRunner().invoke(cli, ["reparse", "--db", db])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {db}: raw page body in unknown codec 'lzma'; "
+        "the articles written before it are kept\n"
+    )

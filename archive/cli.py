@@ -1,46 +1,24 @@
 """The ``archive`` command: parse arguments, call ``Archive``, print. No logic of its own."""
 
 import json
-import shutil
 import sqlite3
 import sys
-import textwrap
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from archive.db import Archive, ArchiveStats
+from archive.db import Archive
+from archive.display import format_article, format_reparse, format_runs, format_stats, plural
 from archive.export import FORMATS, ExportError, Format, count, export, format_for
-from archive.ingest import ITEMS_KEY, WORKER_STAT, IngestError, run_ingest
-from archive.overview import Overview, overview
+from archive.ingest import ITEMS_KEY, IngestError, run_ingest
+from archive.overview import overview
 from archive.schema import SchemaError
 from archive.search import ArticleFilter, Order, SearchError, date_bound, query_words, search
 from archive.serve import DEFAULT_PORT, check_datasette, serve
 from archive.textdiff import unified_diff
-
-if TYPE_CHECKING:
-    from archive.reparse import ReparseReport
-
-RUN_COLUMNS = {
-    "id": "id",
-    "spider": "spider",
-    "site": "site",
-    "started_at": "started",
-    "finished_at": "finished",
-    "finish_reason": "reason",
-    "pages": "pages",
-    "articles_new": "new",
-    "articles_updated": "updated",
-    "articles_unchanged": "unchanged",
-    "rejected": "rejected",
-    "errors": "errors",
-}
-
-#: Pages `reparse` lists by name when today's code refuses them; the rest are counted.
-LISTED_REJECTS = 20
 
 db_option = click.option(
     "--db",
@@ -70,12 +48,14 @@ def stats(db_path: Path) -> None:
     with _open(db_path) as archive:
         archive_stats = archive.stats()
         totals = overview(archive.db)
-    click.echo(_format_stats(archive_stats, totals))
+    click.echo(format_stats(archive_stats, totals))
 
 
 @cli.command(short_help="Recent crawl runs with their counts.")
 @db_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Runs shown."
+)
 def runs(db_path: Path, limit: int) -> None:
     """Recent crawl runs, newest first, with their counts and finish reason.
 
@@ -85,7 +65,7 @@ def runs(db_path: Path, limit: int) -> None:
     """
     with _open(db_path) as archive:
         recent_runs = archive.runs(limit=limit)
-    click.echo(_format_runs(recent_runs))
+    click.echo(format_runs(recent_runs))
 
 
 def _filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,7 +114,9 @@ def _article_filter(
 @click.argument("query")
 @db_option
 @_filter_options
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Matches shown."
+)
 @click.option(
     "--order",
     type=click.Choice(["rank", "newest", "oldest"]),
@@ -159,7 +141,8 @@ def search_command(
 
     QUERY is FTS5 syntax ("iron dome" for a phrase, nato OR otan, energ* for a prefix,
     title:budget for one column); text that is not valid syntax is searched as plain
-    words. Case and the diacritics of Azerbaijani and other scripts do not matter.
+    words. Case and the diacritics of Azerbaijani and other scripts do not matter;
+    plain words also find their dotless-ı spellings (BAKI finds Bakı).
 
     \b
     Examples:
@@ -219,7 +202,7 @@ def show(url: str, db_path: Path, version_number: int | None, as_json: bool) -> 
             document["version"] = shown
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    click.echo(_format_article(article, shown, urls, len(versions)))
+    click.echo(format_article(article, shown, urls, len(versions)))
 
 
 @cli.command(short_help="Unified diff between two versions of an article.")
@@ -279,6 +262,11 @@ def diff(url: str, db_path: Path, old: int | None, new: int | None, context: int
     show_default=True,
     help="Output file; - for standard output (not for Parquet).",
 )
+@click.option(
+    "--versions",
+    is_flag=True,
+    help="Every version of the articles (article_versions, with url and site) instead.",
+)
 def export_command(
     db_path: Path,
     site: str | None,
@@ -288,6 +276,7 @@ def export_command(
     until: str | None,
     fmt: Format | None,
     output: Path,
+    versions: bool,
 ) -> None:
     """Articles as JSON Lines, CSV or Parquet, streamed (memory stays small at any size).
 
@@ -296,6 +285,7 @@ def export_command(
       archive export --db news.db -o articles.parquet --since 2024-01-01
       archive export --db news.db --format csv --site azeridaily > azeridaily.csv
       archive export --db news.db | jq .title
+      archive export --db news.db --versions -o versions.parquet
     """
     to_stdout = str(output) == "-"
     fmt = fmt or (None if to_stdout else format_for(str(output))) or "jsonl"
@@ -303,14 +293,17 @@ def export_command(
         raise click.UsageError("Parquet needs a file: give -o FILE.parquet")
     article_filter = _article_filter(site, section, language, since, until)
     with _open(db_path) as archive:
-        total = count(archive.db, article_filter) if _stderr_is_terminal() else 0
+        total = count(archive.db, article_filter, versions=versions) if _stderr_is_terminal() else 0
         with click.open_file(str(output), "wb") as out, _progress(total, f"Exporting {fmt}") as bar:
             try:
-                written = export(archive.db, out, fmt, article_filter, progress=bar)
+                written = export(
+                    archive.db, out, fmt, article_filter, versions=versions, progress=bar
+                )
             except ExportError as error:
                 raise click.ClickException(str(error)) from None
     destination = "standard output" if to_stdout else str(output)
-    click.echo(f"{_plural(written, 'article')} exported to {destination} ({fmt})", err=True)
+    noun = "article version" if versions else "article"
+    click.echo(f"{plural(written, noun)} exported to {destination} ({fmt})", err=True)
 
 
 @cli.command(name="reparse", short_help="Re-extract the stored raw pages, no request.")
@@ -348,7 +341,11 @@ def reparse_command(db_path: Path, site: str | None, config: Path | None) -> Non
                 report = reparse(archive, definitions, site=site, progress=bar)
             except DefinitionError as error:
                 raise click.ClickException(str(error)) from None
-    click.echo(_format_reparse(report))
+            except ValueError as error:  # a stored page the archive cannot read back
+                raise click.ClickException(
+                    f"{db_path}: {error}; the articles written before it are kept"
+                ) from None
+    click.echo(format_reparse(report))
 
 
 @cli.command(short_help="Integrity check and the archive's invariants.")
@@ -366,10 +363,10 @@ def check(db_path: Path) -> None:
     if problems:
         for problem in problems:
             click.echo(problem)
-        raise click.ClickException(f"{_plural(len(problems), 'problem')} found in {db_path}")
+        raise click.ClickException(f"{plural(len(problems), 'problem')} found in {db_path}")
     click.echo(
         f"OK: {db_path} passes the integrity check and the invariants "
-        f"({_plural(articles, 'article')})."
+        f"({plural(articles, 'article')})."
     )
 
 
@@ -391,7 +388,8 @@ def serve_command(db_path: Path, port: int, immutable: bool) -> None:
     """Browse and query the archive in Datasette on 127.0.0.1, read-only.
 
     With facets on site, section and language, the full-text search box, and canned
-    queries: today's articles, articles per day per site, search.
+    queries: today's articles, articles per day per site, search, articles with a tag,
+    articles changed after publication.
 
     \b
     Example:
@@ -468,148 +466,3 @@ def _version(versions: list[dict[str, Any]], number: int, url: str) -> dict[str,
     raise click.ClickException(
         f"{url}: no version {number}; the article has versions 1 to {len(versions)}"
     )
-
-
-def _format_article(
-    article: Mapping[str, Any],
-    shown: Mapping[str, Any],
-    urls: list[dict[str, Any]],
-    versions: int,
-) -> str:
-    """The article's identity, then the fields and text of `shown` (it or one of its versions)."""
-    version = shown.get("version", article["current_version"])
-    fields = [
-        ("url", article["url"]),
-        ("site", article["site"]),
-        ("section", shown["section"]),
-        ("published", shown["published_at"] or f"- (printed: {shown['published_raw'] or '-'})"),
-        ("modified", shown["modified_at"]),
-        ("authors", ", ".join(shown["authors"] or []) or None),
-        ("tags", ", ".join(shown["tags"] or []) or None),
-        ("language", shown["language"]),
-        ("image", shown["image_url"]),
-        ("version", f"{version} of {versions}"),
-        ("seen", f"{shown['first_seen_at']} to {shown['last_seen_at']}"),
-    ]
-    if article.get("duplicate_of") is not None:
-        fields.append(
-            (
-                "duplicate of",
-                f"article {article['duplicate_of']} "
-                f"(similarity {article['duplicate_similarity']:.2f})",
-            )
-        )
-    width = max(len(name) for name, _ in fields)
-    lines = [click.style(shown["title"], bold=True), ""]
-    lines += [f"{name.ljust(width)}  {'-' if value is None else value}" for name, value in fields]
-    lines += ["", "URLs:"] + [f"  {row['kind'].ljust(9)}  {row['url']}" for row in urls]
-    if shown["summary"]:
-        lines += ["", _wrapped(shown["summary"])]
-    lines += ["", _wrapped(shown["body"])]
-    return "\n".join(lines)
-
-
-def _wrapped(text: str) -> str:
-    """Paragraphs filled to the terminal's width (at most 100 columns), still apart."""
-    width = min(shutil.get_terminal_size().columns, 100)
-    return "\n\n".join(textwrap.fill(paragraph, width) for paragraph in text.split("\n\n"))
-
-
-def _format_reparse(report: "ReparseReport") -> str:
-    lines = [
-        f"{_plural(report.pages, 'raw page')} re-extracted: "
-        f"{report.new_versions} with a changed text (a new version, or an earlier one "
-        f"current again), {report.updated} other fields "
-        f"updated, {report.unchanged} unchanged, {len(report.rejected)} not archivable"
-    ]
-    lines += [
-        f"  not archivable: {url}: {reason}" for url, reason in report.rejected[:LISTED_REJECTS]
-    ]
-    if len(report.rejected) > LISTED_REJECTS:
-        lines.append(f"  … and {len(report.rejected) - LISTED_REJECTS} more not archivable")
-    if report.retried:
-        lines.append(
-            f"{_plural(report.retried, 'page')} the crawl refused (no title or body) read "
-            f"again: {report.recovered} archived now"
-        )
-    lines += [
-        f"  skipped {_plural(pages, 'page')} of site {site!r}: no bundled definition; "
-        "give it with --config"
-        for site, pages in sorted(report.missing_sites.items())
-    ]
-    return "\n".join(lines)
-
-
-def _format_stats(archive_stats: ArchiveStats, totals: Overview) -> str:
-    runs = f"Last runs:\n{_format_runs(archive_stats.recent_runs)}"
-    if not archive_stats.sections:
-        return f"No articles yet.\n\n{runs}"
-    return f"{_format_sections(archive_stats)}\n\n{_format_totals(totals)}\n\n{runs}"
-
-
-def _format_totals(totals: Overview) -> str:
-    ratio = totals.raw_stored_bytes / totals.raw_bytes if totals.raw_bytes else 0
-    return "\n".join(
-        [
-            f"versions:         {totals.versions} "
-            f"({_plural(totals.changed_articles, 'article')} changed after first archived)",
-            f"URLs:             {totals.urls}",
-            f"near-duplicates:  {totals.near_duplicates}",
-            f"raw pages:        {totals.raw_pages} ({_megabytes(totals.raw_bytes)} received, "
-            f"{_megabytes(totals.raw_stored_bytes)} stored, {ratio:.0%}; "
-            f"{totals.refused_pages} of pages refused)",
-            f"crawl runs:       {totals.runs}",
-        ]
-    )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
-
-
-def _format_sections(archive_stats: ArchiveStats) -> str:
-    table = _format_table(
-        ["site", "section", "articles", "undated", "earliest", "latest"],
-        [
-            [s.site, s.section, s.articles, s.undated, s.earliest, s.latest]
-            for s in archive_stats.sections
-        ],
-    )
-    total = (
-        f"{_plural(archive_stats.articles, 'article')} from "
-        f"{_plural(archive_stats.sites, 'site')}, "
-        f"published {archive_stats.earliest or '-'} to {archive_stats.latest or '-'}"
-    )
-    return f"{table}\n\n{total}"
-
-
-def _format_runs(recent_runs: list[dict[str, Any]]) -> str:
-    if not recent_runs:
-        return "No crawl runs yet."
-    headers = list(RUN_COLUMNS.values())
-    rows = [[run[column] for column in RUN_COLUMNS] for run in recent_runs]
-    workers = [(run["stats"] or {}).get(WORKER_STAT) for run in recent_runs]
-    if any(workers):  # a distributed run: one row per worker, named
-        headers.append("worker")
-        rows = [[*row, worker] for row, worker in zip(rows, workers, strict=True)]
-    return _format_table(headers, rows)
-
-
-def _format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Columns padded to their widest cell; integer columns right-aligned so digits line up."""
-    texts = [["-" if value is None else str(value) for value in row] for row in rows]
-    widths = [max(map(len, column)) for column in zip(headers, *texts, strict=True)]
-    numeric = [any(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = (
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(cells, widths, numeric, strict=True)
-        )
-        return "  ".join(padded).rstrip()
-
-    return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, texts)])
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -40,9 +40,11 @@ def format_for(path: str) -> Format | None:
     return None
 
 
-def count(db: Database, article_filter: ArticleFilter) -> int:
+def count(db: Database, article_filter: ArticleFilter, *, versions: bool = False) -> int:
+    """How many rows `export` writes with these options."""
     where, params = article_filter.where()
-    return int(db.execute(f"SELECT count(*) FROM articles WHERE {where}", params).fetchone()[0])
+    source = _VERSIONS_FROM if versions else "articles"
+    return int(db.execute(f"SELECT count(*) FROM {source} WHERE {where}", params).fetchone()[0])
 
 
 def export(
@@ -51,18 +53,22 @@ def export(
     fmt: Format,
     article_filter: ArticleFilter = NO_FILTER,
     *,
+    versions: bool = False,
     progress: Progress | None = None,
 ) -> int:
     """Write the filtered articles to the binary stream `out`, oldest id first; return how many.
 
-    `progress` is called with the number of rows of each batch written.
+    `versions=True` writes every version of the filtered articles instead (the
+    `article_versions` columns, with the article's `url` and `site`), oldest first per
+    article; the filters apply to the article as it is now. `progress` is called with the
+    number of rows of each batch written.
     """
     writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}.get(fmt)
     if writer is None:
         raise ExportError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    columns = article_columns(db)
+    columns = version_columns(db) if versions else article_columns(db)
     written = 0
-    batches = _batches(db, columns, article_filter)
+    batches = _batches(db, columns, article_filter, versions)
 
     def counted() -> Iterator[list[tuple[Any, ...]]]:
         nonlocal written
@@ -72,21 +78,45 @@ def export(
             if progress is not None:
                 progress(len(batch))
 
-    writer(out, columns, counted())
+    writer(out, [(name, declared) for _, name, declared in columns], counted())
     return written
 
 
-def article_columns(db: Database) -> list[tuple[str, str]]:
-    """(name, declared SQLite type) of every `articles` column, in table order."""
-    return [(row[1], row[2].upper()) for row in db.execute("PRAGMA table_info(articles)")]
+#: Versions joined to their article, which the filters are about.
+_VERSIONS_FROM = "article_versions JOIN articles ON articles.id = article_versions.article_id"
+
+
+def article_columns(db: Database) -> list[tuple[str, str, str]]:
+    """(table, name, declared SQLite type) of every `articles` column, in table order."""
+    return _columns(db, "articles")
+
+
+def version_columns(db: Database) -> list[tuple[str, str, str]]:
+    """Every `article_versions` column, with the article's url and site after article_id."""
+    columns = _columns(db, "article_versions")
+    position = next(i for i, (_, name, _) in enumerate(columns) if name == "article_id") + 1
+    article = [("articles", "url", "TEXT"), ("articles", "site", "TEXT")]
+    return columns[:position] + article + columns[position:]
+
+
+def _columns(db: Database, table: str) -> list[tuple[str, str, str]]:
+    return [(table, row[1], row[2].upper()) for row in db.execute(f"PRAGMA table_info({table})")]
 
 
 def _batches(
-    db: Database, columns: list[tuple[str, str]], article_filter: ArticleFilter
+    db: Database,
+    columns: list[tuple[str, str, str]],
+    article_filter: ArticleFilter,
+    versions: bool,
 ) -> Iterator[list[tuple[Any, ...]]]:
     where, params = article_filter.where()
-    names = ", ".join(f"articles.{name}" for name, _ in columns)
-    cursor = db.execute(f"SELECT {names} FROM articles WHERE {where} ORDER BY id", params)
+    names = ", ".join(f"{table}.{name}" for table, name, _ in columns)
+    source, order = (
+        (_VERSIONS_FROM, "articles.id, article_versions.version")
+        if versions
+        else ("articles", "articles.id")
+    )
+    cursor = db.execute(f"SELECT {names} FROM {source} WHERE {where} ORDER BY {order}", params)
     while batch := cursor.fetchmany(BATCH_ROWS):
         yield batch
 

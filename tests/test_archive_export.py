@@ -177,3 +177,33 @@ def test_parquet_without_pyarrow_is_a_clear_error(
     assert "Parquet export needs pyarrow: pip install 'news-archiver[parquet]'" in result.output
     jsonl = CliRunner().invoke(cli, ["export", "--db", db_file(archive)])
     assert jsonl.exit_code == 0  # the other formats do not need it
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_versions_export(archive: Archive, fmt: str) -> None:
+    archive.upsert_articles(
+        [article(3, body="Corrected.", site="alpha", seen_at="2024-04-01T00:00:00+00:00")]
+    )
+    out = io.BytesIO()
+    assert export(archive.db, out, fmt, ArticleFilter(site="alpha"), versions=True) == 5
+    if fmt == "parquet":
+        rows = pq.ParquetFile(io.BytesIO(out.getvalue())).read().to_pylist()
+    else:
+        rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(row["url"], row["version"]) for row in rows] == [
+        ("https://news.example/politics/1", 1),
+        ("https://news.example/politics/3", 1),
+        ("https://news.example/politics/3", 2),
+        ("https://news.example/politics/5", 1),
+        ("https://news.example/politics/7", 1),
+    ]
+    first, second = rows[1], rows[2]
+    assert (first["body"], second["body"]) == ("Body of article 3.", "Corrected.")
+    assert first["site"] == "alpha" and first["tags"] == ["election"]
+    assert list(rows[0])[:5] == ["id", "article_id", "url", "site", "version"]
+
+
+def test_versions_export_command(archive: Archive) -> None:
+    result = CliRunner().invoke(cli, ["export", "--db", db_file(archive), "--versions"])
+    assert result.exit_code == 0
+    assert result.output.endswith("8 article versions exported to standard output (jsonl)\n")

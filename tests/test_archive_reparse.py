@@ -8,7 +8,8 @@ from click.testing import CliRunner
 from scrapy.http import HtmlResponse, Request
 
 from archive import Archive
-from archive.cli import LISTED_REJECTS, _format_reparse, cli
+from archive.cli import cli
+from archive.display import LISTED_REJECTS, format_reparse
 from archive.reparse import ReparseReport, SiteDefinitions, page_count, reparse
 from crawler.article_page import article_item
 from crawler.pipelines import archive_row, normalise_dates
@@ -162,12 +163,12 @@ def test_reparse_command_with_a_broken_definition(archive: Archive, tmp_path: Pa
 
 def test_reparse_report_lists_the_first_refused_pages_only() -> None:
     report = ReparseReport(pages=25, rejected=[(f"{BASE}/p/{n}", "no body") for n in range(25)])
-    lines = _format_reparse(report).splitlines()
+    lines = format_reparse(report).splitlines()
     assert len(lines) == 1 + LISTED_REJECTS + 1
     assert lines[1] == f"  not archivable: {BASE}/p/0: no body"
     assert lines[-1] == "  … and 5 more not archivable"
     report.retried, report.recovered = 3, 1
-    assert _format_reparse(report).splitlines()[-1] == (
+    assert format_reparse(report).splitlines()[-1] == (
         "3 pages the crawl refused (no title or body) read again: 1 archived now"
     )
 
@@ -207,3 +208,15 @@ def test_reparse_archives_a_page_the_crawl_refused(archive: Archive, new_definit
     ).fetchone() == (1,)
     assert archive.check() == []
     assert reparse(archive, SiteDefinitions(new_definition)).retried == 0  # it is an article now
+
+
+def test_reparse_command_on_an_unreadable_raw_page(archive: Archive) -> None:
+    db = archive.db.conn.execute("PRAGMA database_list").fetchone()[2]
+    archive.db.execute("UPDATE raw_pages SET encoding_codec = 'lzma' WHERE id = 2")
+    archive.db.conn.commit()
+    result = CliRunner().invoke(cli, ["reparse", "--db", db])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {db}: raw page body in unknown codec 'lzma'; "
+        "the articles written before it are kept\n"
+    )

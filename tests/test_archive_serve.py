@@ -55,6 +55,19 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ),
             ]
         )
+        # Article 2 corrected later: a second version.
+        archive.upsert_articles(
+            [
+                article(
+                    2,
+                    site="alpha",
+                    section="economy",
+                    body="A revised budget.",
+                    published_at="2017-09-13T10:15:00+00:00",
+                    seen_at="2024-03-02T10:00:00+00:00",
+                )
+            ]
+        )
     return path
 
 
@@ -123,6 +136,10 @@ def test_canned_queries(base_url: str) -> None:
     assert hit["snippet"] == "The [Iron Dome] system."
     today = get(f"{base_url}/news/todays_articles.json?_shape=array")
     assert sorted(row["id"] for row in today) == [1, 3]
+    tagged = get(f"{base_url}/news/tagged.json?_shape=array&tag=ELECTION")
+    assert sorted(row["id"] for row in tagged) == [1, 2, 3]
+    changed = get(f"{base_url}/news/changed_articles.json?_shape=array")
+    assert [(row["id"], row["version_count"]) for row in changed] == [(2, 2)]
     per_day = get(f"{base_url}/news/articles_per_day.json?_shape=array")
     assert {"day": TODAY[:10], "site": "beta", "articles": 1} in per_day
     assert {"day": "2017-09-13", "site": "alpha", "articles": 1} in per_day
@@ -138,6 +155,8 @@ def test_metadata_titles_tables_and_columns(base_url: str) -> None:
         "todays_articles",
         "articles_per_day",
         "search",
+        "tagged",
+        "changed_articles",
     }
 
 

@@ -316,3 +316,11 @@ def test_metadata_escaped_too_often_is_decoded(raw: str, text: str) -> None:
 )  # fmt: skip
 def test_labels_and_the_stories_after_them_go(paragraphs: list[str], expected: list[str]) -> None:
     assert drop_labels(paragraphs) == expected
+
+
+@pytest.mark.parametrize("kind", ["null", "7", "{}", '[null, "NewsArticle"]'])
+def test_jsonld_with_an_odd_type_is_read_or_skipped(kind: str) -> None:
+    # Found by the fuzzer: "@type": null stopped the page's extraction with a TypeError.
+    script = f'{{"@type": {kind}, "headline": "Budget approved"}}'
+    article = extract(page(f'<script type="application/ld+json">{script}</script>'))
+    assert article.title == ("Budget approved" if "NewsArticle" in kind else None)

@@ -78,7 +78,7 @@ class Metadata:
         Organization or WebSite objects of the page."""
         names = _names(self.jsonld.get("publisher"), self.jsonld_ids)
         for obj in self.jsonld_ids.values():
-            if _types(obj) & {"Organization", "NewsMediaOrganization", "WebSite"}:
+            if json_types(obj) & {"Organization", "NewsMediaOrganization", "WebSite"}:
                 names.extend(_names(obj, {}))
         return names
 
@@ -158,7 +158,7 @@ def _article_object(
     for objects in documents:
         index = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
         for obj in objects:
-            if _types(obj) & ARTICLE_TYPES:
+            if json_types(obj) & ARTICLE_TYPES:
                 return obj, index
     return {}, {}
 
@@ -175,9 +175,12 @@ def _objects(data: Any) -> Iterator[dict[str, Any]]:
                 yield from _objects(data[key])
 
 
-def _types(obj: dict[str, Any]) -> set[str]:
-    kind = obj.get("@type", [])
-    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
+def json_types(obj: dict[str, Any]) -> set[str]:
+    """An object's @type names; none when it is missing or not text (`null`, a number)."""
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind}
+    return {k for k in kind if isinstance(k, str)} if isinstance(kind, list) else set()
 
 
 def _text(value: Any) -> str | None:

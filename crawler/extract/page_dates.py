@@ -35,7 +35,7 @@ from parsel import Selector
 
 from crawler import dates
 from crawler.extract import generic
-from crawler.extract.metadata import Metadata
+from crawler.extract.metadata import Metadata, json_types
 from crawler.extract.text import element_text
 
 Kind = Literal["published", "modified"]
@@ -270,7 +270,7 @@ def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
     others = (o for document in meta.jsonld_documents for o in document if o is not meta.jsonld)
     objects = [meta.jsonld, *others]
     for obj in objects:
-        if _json_types(obj) & _FOREIGN_TYPES:
+        if json_types(obj) & _FOREIGN_TYPES:
             continue
         for key in JSONLD_KEYS[kind]:
             value = _json_text(obj.get(key))
@@ -418,11 +418,6 @@ def _in_foreign_block(element: HtmlElement) -> bool:
 def _element_date(element: HtmlElement) -> str | None:
     value = element.get("datetime") or element.get("content") or element_text(element)
     return value.strip() if value and value.strip() else None
-
-
-def _json_types(obj: dict[str, Any]) -> set[str]:
-    kind = obj.get("@type", [])
-    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
 
 
 def _json_text(value: Any) -> str | None:

@@ -16,8 +16,11 @@ demo: $(INSTALLED)
 	$(BIN)/python -m demosite demo
 
 # The distributed-mode tests start their own redis-server; Debian's package provides it.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
 test: $(INSTALLED) lint
-	command -v redis-server >/dev/null || apt-get install -y redis-server || (apt-get update && apt-get install -y redis-server)
+	command -v redis-server >/dev/null || $(APT) install -y redis-server || ($(APT) update && $(APT) install -y redis-server)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
@@ -25,4 +28,4 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) demo-site demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) demo-site demo.db demo.db-wal demo.db-shm demo.db.*.lock

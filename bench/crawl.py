@@ -36,6 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.crawling import start_server  # noqa: E402
+
 DEMO_DEFINITION = ROOT / "crawler" / "sites" / "demo.toml"
 BARE_SPIDER = ROOT / "bench" / "bare_spider.py"
 #: Equal for the three crawls. DOWNLOAD_DELAY 0 measures the ceiling; with it Scrapy may
@@ -88,13 +92,12 @@ def main() -> int:
     # SIGTERM unwinds like Ctrl-C, so the server below is stopped either way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     site = ensure_site(args.site_dir / f"demo-heavy-{args.articles}", args.articles)
-    server, base_url = start_server(site)
-    try:
-        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as work:
-            results = run_all(Path(work), base_url, site, args.repeat)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="crawl-bench-") as work:
+        server = start_server(site, Path(work) / "requests.jsonl")
+        try:
+            results = run_all(Path(work), server.base_url, site, args.repeat)
+        finally:
+            server.stop()
     return report(results, args)
 
 
@@ -104,18 +107,6 @@ def ensure_site(directory: Path, articles: int) -> Path:
         command = [sys.executable, "-m", "demosite", "generate", str(directory)]
         subprocess.run([*command, "--articles", str(articles), "--heavy"], cwd=ROOT, check=True)
     return directory
-
-
-def start_server(site: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [sys.executable, "-m", "demosite", "serve", str(site), "--port", "0"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
-    if not match:
-        process.kill()
-        raise SystemExit(f"demo server did not start: {line!r}")
-    return process, match.group(1)
 
 
 def definitions(work: Path, base_url: str) -> dict[str, Path]:

@@ -65,6 +65,9 @@ def crawl_once(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Workers wait for the writer to publish what the archive holds (nothing, here).
+        while not client.exists(Keys(ITEMS_KEY).published):
+            time.sleep(0.05)
         started = time.monotonic()
         crawls = [
             subprocess.Popen(

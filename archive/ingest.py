@@ -174,6 +174,7 @@ class RedisIngest:
         held = (
             self.client.set(self.keys.writer, self.lock_owner, ex=LOCK_SECONDS, nx=True)
             or self.client.get(self.keys.writer) == self.lock_owner.encode()
+            or self._take_stale_lock()
         )
         if not held:
             owner = (self.client.get(self.keys.writer) or b"?").decode()
@@ -182,6 +183,25 @@ class RedisIngest:
                 f"archive, or wait {LOCK_SECONDS}s if that writer was killed"
             )
         self.client.expire(self.keys.writer, LOCK_SECONDS)
+
+    def _take_stale_lock(self) -> bool:
+        """Take the lock of a writer of this host whose process is gone: one that exited
+        while Redis was away could not release it, and its successor need not wait."""
+        host, _, pid = (self.client.get(self.keys.writer) or b"").decode().rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit() or _process_exists(int(pid)):
+            return False
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(self.keys.writer)
+                if pipe.get(self.keys.writer) != f"{host}:{pid}".encode():
+                    return False
+                pipe.multi()
+                pipe.set(self.keys.writer, self.lock_owner, ex=LOCK_SECONDS)
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        logger.info("took over the lock of writer %s:%s, which has exited", host, pid)
+        return True
 
     def _unlock(self) -> None:
         if self.client.get(self.keys.writer) == self.lock_owner.encode():
@@ -344,6 +364,16 @@ class RedisIngest:
         logger.error("list %s: message rejected: %s", self.keys.items, reason)
         self.client.lpush(self.keys.rejected, redis_codec.dumps({"reason": reason, "message": raw}))
         self.totals.rejected += 1
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def _row_urls(row: dict[str, Any]) -> list[str]:

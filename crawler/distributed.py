@@ -119,7 +119,7 @@ def redis_lost(crawler: Crawler, error: redis.RedisError, doing: str) -> None:
         return
     crawler.stats.set_value(REDIS_LOST_STAT, f"{doing}: {error}")
     logger.error(
-        "distributed mode: lost Redis at %s while %s: %s; this worker stops, and the "
+        "distributed mode: lost Redis at %s while %s (%s); this worker stops, and the "
         "requests it had taken stay in Redis for the other workers",
         _without_password(crawler.settings.get("REDIS_URL")),
         doing,

@@ -28,7 +28,7 @@ from scrapy.crawler import Crawler
 
 from archive.ingest import Keys
 from archive.redis_publish import decode_known
-from crawler.distributed import redis_client, redis_lost
+from crawler.distributed import redis_client, redis_is_lost, redis_lost
 from crawler.known_articles import Known, KnownRule, candidates
 from crawler.redis_frontier import frontier_key
 
@@ -76,14 +76,17 @@ class RedisKnownArticles(KnownRule):
 
     def known(self, url: str) -> Known | None:
         """One round trip: the link as found and in its canonical form. Without Redis the
-        worker is stopping; the link counts as known, so nothing more is requested (the
-        page that linked it stays in flight in Redis for another worker)."""
+        worker is stopping and the link counts as new: the frontier, which cannot queue
+        it, drops its request, and the page that linked it stays in flight in Redis for
+        another worker."""
+        if redis_is_lost(self.crawler):
+            return None
         found = candidates(url)
         try:
             values = self.client.hmget(self.keys.known(self.site), found)
         except redis.RedisError as error:
             redis_lost(self.crawler, error, f"looking up {url}")
-            return Known(None)
+            return None
         for raw in values:
             if raw is not None:
                 return Known(*decode_known(raw))

@@ -16,20 +16,23 @@ The whole state is published again from the archive when the writer starts, and 
 its ``published`` key has gone (a flushed or restarted Redis), so it is rebuilt from the
 one durable copy. Keys, under the item list's key (``archive:items`` by default):
 
-``{items}:known:{site}``   hash: URL -> JSON ``[since, etag, last_modified]``, since in
-                           Unix seconds, trailing nulls left out
+``{items}:known:{site}``   hash: ``known_field(URL)`` (12 bytes of BLAKE2b) -> JSON
+                           ``[since, etag, last_modified]``; since, and a Last-Modified
+                           in the standard form, in Unix seconds; trailing nulls left out
 ``{items}:open-runs:{site}`` sorted set: crawl_runs id, scored by its start (Unix seconds)
 ``{items}:published``      hash: when and from which file the state was last published
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -75,19 +78,44 @@ _OPEN_RUNS = """
 """
 
 
+def known_field(url: str) -> bytes:
+    """A URL's field in its site's hash: a digest, not the URL, because URLs are most of
+    the memory (a real site's 90-character URLs: 230 KiB per 1,000 entries, 136 with
+    digests). 96 bits: a collision is unlikely (about 1 in 10^11) even among 10^9 URLs."""
+    return hashlib.blake2b(url.encode("utf-8"), digest_size=12).digest()
+
+
 def encode_known(since: str | None, etag: str | None, last_modified: str | None) -> str:
-    """One hash value: JSON, since as whole Unix seconds, trailing nulls dropped."""
-    values: list[Any] = [_seconds(since), etag, last_modified]
+    """One hash value: JSON, trailing nulls dropped. since is whole Unix seconds, and so
+    is a Last-Modified that reads back to the very same text (the standard form)."""
+    values: list[Any] = [_seconds(since), etag, _http_date_seconds(last_modified)]
     while values and values[-1] is None:
         values.pop()
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_known(raw: bytes | str) -> tuple[datetime | None, str | None, str | None]:
-    """A hash value back: (since, etag, last_modified)."""
+    """A hash value back: (since, etag, last_modified), the validators as they came."""
     values = [*json.loads(raw), None, None, None]
     since = datetime.fromtimestamp(values[0], UTC) if values[0] is not None else None
-    return since, values[1], values[2]
+    last_modified = values[2]
+    if isinstance(last_modified, int):
+        last_modified = format_datetime(datetime.fromtimestamp(last_modified, UTC), usegmt=True)
+    return since, values[1], last_modified
+
+
+def _http_date_seconds(text: str | None) -> str | int | None:
+    """An HTTP date as Unix seconds when formatting them gives the text back, else the text:
+    a conditional request must send the server's own Last-Modified."""
+    if text is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError):
+        return text
+    if moment.tzinfo is None or format_datetime(moment.astimezone(UTC), usegmt=True) != text:
+        return text
+    return int(moment.timestamp())
 
 
 def _seconds(when: str | None) -> int | None:
@@ -139,7 +167,7 @@ class KnownPublisher:
             if site not in building:
                 building.add(site)
                 pipe.delete(self._building(site))
-            pipe.hset(self._building(site), url, value)
+            pipe.hset(self._building(site), known_field(url), value)
             totals.urls += 1
             if len(pipe) >= PIPELINE_CHUNK:
                 pipe.execute()
@@ -179,7 +207,7 @@ class KnownPublisher:
         entries = list(self._entries(json.dumps(wanted)))
         pipe = self.client.pipeline(transaction=False)
         for site, url, value in entries:
-            pipe.hset(self.keys.known(site), url, value)
+            pipe.hset(self.keys.known(site), known_field(url), value)
         pipe.execute()
         return len(entries)
 

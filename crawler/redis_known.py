@@ -27,7 +27,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from archive.ingest import Keys
-from archive.redis_publish import decode_known
+from archive.redis_publish import decode_known, known_field
 from crawler.distributed import redis_client, redis_is_lost, redis_lost
 from crawler.known_articles import Known, KnownRule, candidates
 from crawler.redis_frontier import frontier_key
@@ -81,9 +81,9 @@ class RedisKnownArticles(KnownRule):
         another worker."""
         if redis_is_lost(self.crawler):
             return None
-        found = candidates(url)
+        fields = [known_field(candidate) for candidate in candidates(url)]
         try:
-            values = self.client.hmget(self.keys.known(self.site), found)
+            values = self.client.hmget(self.keys.known(self.site), fields)
         except redis.RedisError as error:
             redis_lost(self.crawler, error, f"looking up {url}")
             return None

@@ -162,8 +162,10 @@ def test_the_second_crawl_fetches_listings_and_rechecks_only(two_crawls: TwoCraw
     assert len(runs) == len(WORKERS)
     started = min(datetime.fromisoformat(run["started_at"]) for run in runs)
     expected = expected_second_crawl(two_crawls.manifest, started - timedelta(days=3))
-    expected["/robots.txt"] = len(WORKERS)  # each worker reads robots.txt once
     requests = Counter(request["path"] for request in two_crawls.second)
+    # Each worker reads robots.txt before its first request, if it gets one at all.
+    assert 1 <= requests.pop("/robots.txt") <= len(WORKERS)
+    del expected["/robots.txt"]
     assert requests == expected
     assert sum(expected.values()) < len(two_crawls.manifest) / 2
     # Every page of the first crawl was fetched once, by one of the workers.

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from archive import Archive
 from archive.ingest import ITEMS_KEY, Keys, RedisIngest
-from archive.redis_publish import KnownPublisher, decode_known, encode_known
+from archive.redis_publish import KnownPublisher, decode_known, encode_known, known_field
 from archive.schema import RUN_COUNT_COLUMNS
 from crawler.known_articles import KnownArticles, Visit
 from crawler.redis_known import RedisKnownArticles
@@ -69,6 +71,12 @@ def publish(client: redis.Redis, path: Path) -> None:
         (None, 'W/"ə"', None),
         ("not a time", None, None),
         ("2024-03-09T07:00:00", None, None),  # no offset: no instant, never due
+        # Last-Modified in other forms than the standard one goes back as it came.
+        ("2024-03-09T07:00:00+00:00", None, "Saturday, 09-Mar-24 07:00:00 GMT"),
+        ("2024-03-09T07:00:00+00:00", None, "Sat Mar  9 07:00:00 2024"),
+        ("2024-03-09T07:00:00+00:00", None, "Sat, 09 Mar 2024 07:00:00 +0000"),
+        ("2024-03-09T07:00:00+00:00", None, "Sat, 9 Mar 2024 07:00:00 GMT"),
+        ("2024-03-09T07:00:00+00:00", None, "yesterday"),
     ],
 )
 def test_entries_round_trip(since: str | None, etag: str | None, last_modified: str | None) -> None:
@@ -79,6 +87,16 @@ def test_entries_round_trip(since: str | None, etag: str | None, last_modified: 
     assert decode_known(encoded) == (expected_since, etag, last_modified)
     if etag is None and last_modified is None:
         assert "null" not in encoded  # trailing nulls are left out
+    if last_modified == "Sat, 09 Mar 2024 07:00:00 GMT":
+        assert "GMT" not in encoded  # the standard form is kept as seconds
+
+
+@given(st.text() | st.none(), st.text() | st.none())
+def test_validators_from_any_server_go_back_as_they_came(
+    etag: str | None, last_modified: str | None
+) -> None:
+    encoded = encode_known("2024-03-09T07:00:00+00:00", etag, last_modified)
+    assert decode_known(encoded)[1:] == (etag, last_modified)
 
 
 @pytest.mark.parametrize(("url", "recheck_days", "expected"), VISITS)
@@ -94,11 +112,11 @@ def test_visits_are_the_archive_files(
 
 def test_a_republication_replaces_the_state_whole(client: redis.Redis, tmp_path: Path) -> None:
     path = build_archive(tmp_path / "archive.db")
-    client.hset(KEYS.known("gone-site"), "https://gone.example/1", "[1]")
-    client.hset(KEYS.known("example"), f"{BASE}/not-in-the-archive", "[1]")
+    client.hset(KEYS.known("gone-site"), known_field("https://gone.example/1"), "[1]")
+    client.hset(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"), "[1]")
     publish(client, path)
     assert not client.exists(KEYS.known("gone-site"))
-    assert not client.hexists(KEYS.known("example"), f"{BASE}/not-in-the-archive")
+    assert not client.hexists(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"))
     # Each article under each URL it was reached through, and the rejected pages.
     assert client.hlen(KEYS.known("example")) == 6
     assert client.hget(KEYS.published, "urls") == b"6"
@@ -135,7 +153,8 @@ def test_a_batch_publishes_every_url_of_the_articles_it_touched(
         stored = archive.find_article(f"{BASE}/1")
     assert stored is not None and stored["etag"] == '"v2"'
     values = client.hgetall(KEYS.known("example"))
-    assert {url.decode() for url in values} == {f"{BASE}/1", f"{BASE}/1?from=feed", f"{BASE}/1-amp"}
+    urls = (f"{BASE}/1", f"{BASE}/1?from=feed", f"{BASE}/1-amp")
+    assert set(values) == {known_field(url) for url in urls}
     assert {decode_known(value)[1] for value in values.values()} == {'"v2"'}
 
 

@@ -96,7 +96,7 @@ class Keys:
         return f"{self.items}:known:{site}"
 
     def open_runs(self, site: str) -> str:
-        return f"{self.items}:open-runs:{site}"
+        return f"{self.items}:unfinished-runs:{site}"
 
     @property
     def published(self) -> str:

@@ -16,11 +16,12 @@ The whole state is published again from the archive when the writer starts, and 
 its ``published`` key has gone (a flushed or restarted Redis), so it is rebuilt from the
 one durable copy. Keys, under the item list's key (``archive:items`` by default):
 
-``{items}:known:{site}``   hash: ``known_field(URL)`` (12 bytes of BLAKE2b) -> JSON
-                           ``[since, etag, last_modified]``; since, and a Last-Modified
-                           in the standard form, in Unix seconds; trailing nulls left out
-``{items}:open-runs:{site}`` sorted set: crawl_runs id, scored by its start (Unix seconds)
-``{items}:published``      hash: when and from which file the state was last published
+- ``{items}:known:{site}``, hash: ``known_field(URL)`` (12 bytes of BLAKE2b) -> JSON
+  ``[since, etag, last_modified]``; since, and a Last-Modified in the standard form, in
+  Unix seconds; trailing nulls left out;
+- ``{items}:unfinished-runs:{site}``, sorted set: crawl_runs ids of the site's open runs,
+  scored by their start (Unix seconds);
+- ``{items}:published``, hash: when and from which file the state was last published.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ out deletes it with the frontier (crawler.redis_frontier).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Self
 
@@ -31,8 +30,6 @@ from archive.redis_publish import decode_known, known_field
 from crawler.distributed import redis_client, redis_is_lost, redis_lost
 from crawler.known_articles import Known, KnownRule, candidates
 from crawler.redis_frontier import frontier_key
-
-logger = logging.getLogger(__name__)
 
 FULL_WALK, INCREMENTAL_WALK = b"full", b"incremental"
 

@@ -140,7 +140,7 @@ class SharedFrontier(Scheduler):
         if self._tick.running:
             self._tick.stop()
         if redis_is_lost(self.crawler):
-            logger.error(
+            logger.warning(
                 "worker %s: %d taken requests left on its in-flight list in Redis",
                 self.worker,
                 len(self._taken),

@@ -30,7 +30,7 @@ from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, star
 from tests.redis_server import redis_server
 from tests.test_scheduled_runs import expected_second_crawl
 
-ARTICLES = 240
+ARTICLES = 160
 WORKERS = ("h1", "h2")
 ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)

@@ -186,7 +186,8 @@ class RedisIngest:
 
     def _take_stale_lock(self) -> bool:
         """Take the lock of a writer of this host whose process is gone: one that exited
-        while Redis was away could not release it, and its successor need not wait."""
+        while Redis was away could not release it, and its successor need not wait. The
+        lock names its holder by host name and pid, so host names must be unique."""
         host, _, pid = (self.client.get(self.keys.writer) or b"").decode().rpartition(":")
         if host != socket.gethostname() or not pid.isdigit() or _process_exists(int(pid)):
             return False

@@ -417,13 +417,29 @@ def serve_command(db_path: Path, port: int, immutable: bool) -> None:
 @click.option("--key", default=ITEMS_KEY, show_default=True, help="Redis list of messages.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=500, show_default=True)
 @click.option("--drain", is_flag=True, help="Stop once the list is empty instead of waiting.")
-def ingest(redis_url: str, db_path: Path, key: str, batch_size: int, drain: bool) -> None:
-    """Write the articles of distributed crawl workers into the archive (one writer)."""
+@click.option(
+    "--publish-only",
+    is_flag=True,
+    help="Publish the known articles and open runs for the workers, then stop.",
+)
+def ingest(
+    redis_url: str, db_path: Path, key: str, batch_size: int, drain: bool, publish_only: bool
+) -> None:
+    """Write the articles of distributed crawl workers into the archive (one writer).
+
+    The writer also publishes to Redis what the workers' incremental rules need (the
+    known articles and each site's open runs): whole when it starts, then after each
+    batch. --publish-only publishes and stops; a running writer publishes again by
+    itself once the KEY:published key is deleted.
+    """
     try:
-        totals = run_ingest(redis_url, db_path, key, batch_size, drain=drain)
+        totals = run_ingest(
+            redis_url, db_path, key, batch_size, drain=drain, publish_only=publish_only
+        )
     except IngestError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(totals.summary())
+    if not publish_only:
+        click.echo(totals.summary())
 
 
 @contextmanager

@@ -9,6 +9,8 @@ a network. Messages are dicts encoded with ``archive.redis_codec``:
   would batch it;
 - ``{"kind": "seen", "run": TOKEN, "url", "seen_at"}``: an archived article found
   unchanged by a conditional re-check (a 304): only its seen time moves;
+- ``{"kind": "rejected", "run": TOKEN, "page", "reason"}``: the raw page of an article
+  page that gave no article, kept as the local pipeline keeps it;
 - ``{"kind": "run_started", "run": TOKEN, "spider", "site", "started_at", "worker"}``;
 - ``{"kind": "run_finished", "run": TOKEN, "finished_at", "finish_reason", "counts",
   "stats"}``: the worker's counts; the writer adds the archive outcomes it tallied.
@@ -17,6 +19,10 @@ Delivery is at least once: a batch is moved atomically (LMOVE) onto a processing
 written, and only then dropped from Redis, so a writer killed mid-batch writes the batch
 again when it restarts; the archive's upserts make that harmless (an article sent twice
 is one row). Messages that cannot be archived go to a rejected list with the reason.
+
+After each written batch, and before it leaves Redis, the writer publishes what the batch
+changed in the workers' incremental state (``archive.redis_publish``); it publishes the
+whole state from the archive when it starts and whenever that state has gone from Redis.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import redis
 
 from archive import redis_codec
 from archive.db import Archive
+from archive.redis_publish import KnownPublisher
 from archive.schema import RUN_COUNT_COLUMNS, SchemaError
 
 logger = logging.getLogger(__name__)
@@ -84,6 +91,17 @@ class Keys:
     def run(self, token: str) -> str:
         return f"{self.items}:run:{token}"
 
+    # What the writer publishes for the workers' incremental rules (archive.redis_publish).
+    def known(self, site: str) -> str:
+        return f"{self.items}:known:{site}"
+
+    def open_runs(self, site: str) -> str:
+        return f"{self.items}:unfinished-runs:{site}"
+
+    @property
+    def published(self) -> str:
+        return f"{self.items}:published"
+
 
 @dataclass
 class IngestTotals:
@@ -114,10 +132,12 @@ class RedisIngest:
         keys: Keys | None = None,
         batch_size: int = 500,
         wait_seconds: float = 1.0,
+        source: str = "",
     ) -> None:
         self.client = client
         self.archive = archive
         self.keys = keys or Keys()
+        self.publisher = KnownPublisher(client, archive, self.keys, source)
         self.batch_size = batch_size
         self.wait_seconds = wait_seconds
         self.totals = IngestTotals()
@@ -127,8 +147,12 @@ class RedisIngest:
         """Write batches until stopped, or, with ``drain``, until the list is empty."""
         self._lock()
         try:
+            self.publisher.publish_all()
             while not should_stop():
                 self._lock()
+                if not self.publisher.is_published():
+                    logger.warning("the workers' incremental state has gone from Redis")
+                    self.publisher.publish_all()
                 batch = self._take_batch()
                 if batch:
                     self._write(batch)
@@ -137,10 +161,20 @@ class RedisIngest:
         finally:
             self._unlock()
 
+    def publish(self) -> None:
+        """Publish the workers' incremental state from the archive, and stop. It takes the
+        writer's lock: a running writer republishes by itself when ``published`` goes."""
+        self._lock()
+        try:
+            self.publisher.publish_all()
+        finally:
+            self._unlock()
+
     def _lock(self) -> None:
         held = (
             self.client.set(self.keys.writer, self.lock_owner, ex=LOCK_SECONDS, nx=True)
             or self.client.get(self.keys.writer) == self.lock_owner.encode()
+            or self._take_stale_lock()
         )
         if not held:
             owner = (self.client.get(self.keys.writer) or b"?").decode()
@@ -149,6 +183,26 @@ class RedisIngest:
                 f"archive, or wait {LOCK_SECONDS}s if that writer was killed"
             )
         self.client.expire(self.keys.writer, LOCK_SECONDS)
+
+    def _take_stale_lock(self) -> bool:
+        """Take the lock of a writer of this host whose process is gone: one that exited
+        while Redis was away could not release it, and its successor need not wait. The
+        lock names its holder by host name and pid, so host names must be unique."""
+        host, _, pid = (self.client.get(self.keys.writer) or b"").decode().rpartition(":")
+        if host != socket.gethostname() or not pid.isdigit() or _process_exists(int(pid)):
+            return False
+        with self.client.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(self.keys.writer)
+                if pipe.get(self.keys.writer) != f"{host}:{pid}".encode():
+                    return False
+                pipe.multi()
+                pipe.set(self.keys.writer, self.lock_owner, ex=LOCK_SECONDS)
+                pipe.execute()
+            except redis.WatchError:
+                return False
+        logger.info("took over the lock of writer %s:%s, which has exited", host, pid)
+        return True
 
     def _unlock(self) -> None:
         if self.client.get(self.keys.writer) == self.lock_owner.encode():
@@ -176,23 +230,29 @@ class RedisIngest:
 
     def _write(self, batch: list[bytes]) -> None:
         rows: list[tuple[str, dict[str, Any]]] = []
+        #: URLs whose known state the batch may change, published once it is written.
+        touched: list[str] = []
         for raw in batch:
             message = self._decode(raw)
             if message is None:
                 continue
             if message["kind"] == "article":
                 rows.append((message["run"], message["row"]))
+                touched += _row_urls(message["row"])
                 continue
             self._upsert(rows)
             rows = []
             if message["kind"] == "seen":
                 found = self.archive.mark_seen([(message["url"], message["seen_at"])])
                 self._tally([(message["run"], "unchanged")] * found)
+            elif message["kind"] == "rejected":
+                touched += self._add_rejected(message)
             elif message["kind"] == "run_started":
                 self._start_run(message)
             else:
                 self._finish_run(message)
         self._upsert(rows)
+        self.publisher.publish_urls(touched)
         # The batch is written: only now may it leave Redis. Message by message, not the
         # whole list: a writer that took over after this one stalled past its lock may
         # have moved more onto it.
@@ -212,6 +272,7 @@ class RedisIngest:
         needs = {
             "article": ("run", "row"),
             "seen": ("run", "url", "seen_at"),
+            "rejected": ("run", "page", "reason"),
             "run_started": ("run",),
             "run_finished": ("run",),
         }
@@ -238,6 +299,19 @@ class RedisIngest:
                 continue
             self._tally([(token, outcome)])
 
+    def _add_rejected(self, message: dict[str, Any]) -> list[str]:
+        """Keep a page that gave no article; its URL, for publishing, once it is kept."""
+        page = message["page"]
+        run_id = self.client.hget(self.keys.run(message["run"]), "run_id")
+        try:
+            self.archive.add_rejected_pages(
+                [(page, message["reason"])], run_id=int(run_id) if run_id else None
+            )
+        except (ValueError, TypeError, KeyError) as error:
+            self._reject(redis_codec.dumps(message), f"rejected page: {error}")
+            return []
+        return [page["url"]]
+
     def _tally(self, outcomes: Iterable[tuple[str, str]]) -> None:
         counts = Counter(outcomes)
         pipe = self.client.pipeline(transaction=False)
@@ -256,6 +330,7 @@ class RedisIngest:
         )
         self.client.hset(key, "run_id", run_id)
         self.client.expire(key, RUN_MEMORY_SECONDS)
+        self.publisher.run_started(run_id, message["site"], message["started_at"])
         self.totals.runs_started += 1
 
     def _finish_run(self, message: dict[str, Any]) -> None:
@@ -278,12 +353,37 @@ class RedisIngest:
             counts=counts,
             stats=stats,
         )
+        (site,) = self.archive.db.conn.execute(
+            "SELECT site FROM crawl_runs WHERE id = ?", [tallies["run_id"]]
+        ).fetchone()
+        self.publisher.run_finished(
+            tallies["run_id"], site, message["finished_at"], message["finish_reason"]
+        )
         self.totals.runs_finished += 1
 
     def _reject(self, raw: bytes, reason: str) -> None:
         logger.error("list %s: message rejected: %s", self.keys.items, reason)
         self.client.lpush(self.keys.rejected, redis_codec.dumps({"reason": reason, "message": raw}))
         self.totals.rejected += 1
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _row_urls(row: dict[str, Any]) -> list[str]:
+    """The URLs an article row was reached through (its own and the variants)."""
+    urls = [row["url"]] if isinstance(row.get("url"), str) else []
+    for entry in row.get("urls") or ():
+        if isinstance(entry, list | tuple) and entry and isinstance(entry[0], str):
+            urls.append(entry[0])
+    return urls
 
 
 def ingest(
@@ -293,21 +393,38 @@ def ingest(
     items_key: str = ITEMS_KEY,
     batch_size: int = 500,
     drain: bool = False,
+    publish_only: bool = False,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> IngestTotals:
-    """Run one writer from ``redis_url`` into ``db_path``; the totals say what it did."""
+    """Run one writer from ``redis_url`` into ``db_path``; the totals say what it did.
+    With ``publish_only``, only publish the workers' incremental state."""
     client = redis.Redis.from_url(redis_url)
     try:
         with Archive(db_path) as archive:
-            writer = RedisIngest(client, archive, keys=Keys(items_key), batch_size=batch_size)
-            writer.run(drain=drain, should_stop=should_stop)
+            writer = RedisIngest(
+                client,
+                archive,
+                keys=Keys(items_key),
+                batch_size=batch_size,
+                source=str(db_path.resolve()),
+            )
+            if publish_only:
+                writer.publish()
+            else:
+                writer.run(drain=drain, should_stop=should_stop)
             return writer.totals
     finally:
         client.close()
 
 
 def run_ingest(
-    redis_url: str, db_path: Path, items_key: str, batch_size: int, *, drain: bool
+    redis_url: str,
+    db_path: Path,
+    items_key: str,
+    batch_size: int,
+    *,
+    drain: bool,
+    publish_only: bool = False,
 ) -> IngestTotals:
     """``ingest`` as a service: logs to stderr, and SIGTERM or Ctrl-C end it between batches."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -321,6 +438,7 @@ def run_ingest(
             items_key=items_key,
             batch_size=batch_size,
             drain=drain,
+            publish_only=publish_only,
             should_stop=lambda: bool(stopping),
         )
     except redis.RedisError as error:

@@ -11,8 +11,14 @@ last answer out), the speed-up over one worker, the Redis commands per page, and
 that nothing was lost (every article archived) or fetched twice (server's request counts).
 
 The writer is then timed alone: --messages article messages pushed to Redis and drained
-by ``RedisIngest`` into a fresh archive, beside the same rows written straight with
+by ``RedisIngest`` into a fresh archive (publishing each batch's known articles, as it
+does for workers), beside the same rows written straight with
 ``Archive.upsert_articles`` in batches of 500, which is what the local pipeline does.
+
+Last, the Redis memory the workers' known articles take (``MEMORY USAGE`` of a site's
+hash, per 1,000 URLs): as the writer published the timed articles (short URLs, no
+validators), and for --known entries shaped like a real site's (90-character URLs, an
+ETag and a Last-Modified each).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import Archive, redis_codec  # noqa: E402
 from archive.ingest import ITEMS_KEY, Keys, RedisIngest  # noqa: E402
+from archive.redis_publish import encode_known, known_field  # noqa: E402
 from demosite.generate import generate_site  # noqa: E402
 from tests.crawling import (  # noqa: E402
     CRAWL_ENV,
@@ -65,6 +72,9 @@ def crawl_once(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        # Workers wait for the writer to publish what the archive holds (nothing, here).
+        while not client.exists(Keys(ITEMS_KEY).published):
+            time.sleep(0.05)
         started = time.monotonic()
         crawls = [
             subprocess.Popen(
@@ -148,6 +158,33 @@ def writer_rates(url: str, messages: int, work: Path) -> tuple[float, float]:
     return through_redis, direct
 
 
+def known_bytes_per_1000(client: redis.Redis, key: str) -> float:
+    usage = client.memory_usage(key, samples=0) or 0
+    return usage / client.hlen(key) * 1000
+
+
+def realistic_known(url: str, entries: int) -> float:
+    """Bytes per 1,000 known URLs shaped like a real news site's."""
+    client = redis.Redis.from_url(url)
+    key = Keys(ITEMS_KEY).known("realistic")
+    client.delete(key)
+    pipe = client.pipeline(transaction=False)
+    for n in range(entries):
+        article_url = (
+            f"https://www.daily-news.example/politics/2026/09/13/"
+            f"minister-answers-questions-on-the-budget-{n:07d}"
+        )
+        since = f"2026-09-{1 + n % 28:02d}T10:15:00+00:00"
+        value = encode_known(since, f'"6501{n:08x}-1b2c3"', "Wed, 13 Sep 2026 10:15:00 GMT")
+        pipe.hset(key, known_field(article_url), value)
+        if len(pipe) >= 1000:
+            pipe.execute()
+    pipe.execute()
+    per_1000 = known_bytes_per_1000(client, key)
+    client.close()
+    return per_1000
+
+
 def _row(n: int) -> dict[str, Any]:
     return {
         "url": f"https://news.example/politics/{n}",
@@ -165,6 +202,7 @@ def _row(n: int) -> dict[str, Any]:
         "body": f"Body of article {n}. " * 150,
         "tags": ["election"],
         "image_url": None,
+        "published_source": None,
         "seen_at": "2026-11-25T10:00:00+00:00",
     }
 
@@ -176,6 +214,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--known", type=int, default=100000, help="realistic known URLs")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
@@ -208,6 +247,14 @@ def main() -> None:
                 f"writer: {through_redis:.0f} articles/s through Redis and `archive ingest`, "
                 f"{direct:.0f} articles/s straight into the archive "
                 f"(ratio {through_redis / direct:.2f})"
+            )
+            client = redis.Redis.from_url(url)
+            published = known_bytes_per_1000(client, Keys(ITEMS_KEY).known("example"))
+            client.close()
+            print(
+                f"known articles in Redis: {published / 1024:.0f} KiB per 1,000 URLs as "
+                f"published for the timed articles; {realistic_known(url, args.known) / 1024:.0f} "
+                f"KiB per 1,000 URLs shaped like a real site's ({args.known} URLs)"
             )
 
 

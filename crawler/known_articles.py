@@ -5,22 +5,28 @@ stored ETag / Last-Modified) when its article was published within `recheck_days
 otherwise skipped. A page that was fetched but gave no article (a video page, kept in
 raw_pages as rejected) counts by when it was first fetched: tried again for
 `recheck_days`, in case it was a placeholder, then left alone. Every crawler that feeds
-an archive (one process, or many workers) asks this class, so they all agree on what a
-re-crawl costs.
+an archive asks `KnownRule`, so they all agree on what a re-crawl costs: a local crawl
+over the archive file (`KnownArticles`), a distributed worker over what the archive
+writer publishes to Redis (crawler.redis_known). The KNOWN_ARTICLES setting names the
+source; distributed mode switches it.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from crawler.dates import isoformat
 from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 #: Answers the archive gives for a link.
 NEW, RECHECK, KNOWN = "new", "recheck", "known"
@@ -50,48 +56,113 @@ class Visit:
         return self.state != KNOWN
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the rule needs of an archived link: when it counts from (the article's
+    publication, else its first archiving; a rejected page's first fetch) and the
+    validators of its last fetch."""
+
+    since: datetime | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
 _LAST_RUN = """
 SELECT finish_reason FROM crawl_runs
 WHERE site = :site AND started_at < :before ORDER BY started_at DESC, id DESC LIMIT 1
 """
 
 
-class KnownArticles:
+class KnownRule(ABC):
+    """The rule, over any source of `Known` entries: the archive file here, Redis in a
+    distributed crawl (crawler.redis_known). A source implements `known` and
+    `last_run_unfinished`; the spider asks only `visit` and `last_run_unfinished`."""
+
+    def __init__(self, *, recheck_days: int, now: datetime) -> None:
+        self.recheck_after = now - timedelta(days=recheck_days)
+
+    @abstractmethod
+    def known(self, url: str) -> Known | None:
+        """The entry for a link, as found or in its canonical form; None when unknown."""
+
+    @abstractmethod
+    def last_run_unfinished(self, site: str, before: datetime) -> bool:
+        """Whether the site's last run left its sections unwalked (see the sources)."""
+
+    def visit(self, url: str) -> Visit:
+        """The archive's answer for one link."""
+        entry = self.known(url)
+        if entry is None:
+            return Visit(NEW)
+        if entry.since is None or entry.since < self.recheck_after:
+            return Visit(KNOWN)
+        headers = {}
+        if entry.etag:
+            headers["If-None-Match"] = entry.etag
+        if entry.last_modified:
+            headers["If-Modified-Since"] = entry.last_modified
+        return Visit(RECHECK, headers)
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the source."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _time(text: str | None) -> datetime | None:
+    """A stored time; one that cannot be read never makes a link due."""
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def candidates(url: str) -> list[str]:
+    """A link as found, then in its canonical form (when it differs)."""
+    found = [url]
+    with suppress(ValueError):
+        found.append(canonical_url(url))
+    return list(dict.fromkeys(found))
+
+
+class KnownArticles(KnownRule):
     """Opened read-only on an archive file; a missing file or table knows no article."""
 
     def __init__(self, path: str | Path | None, *, recheck_days: int, now: datetime) -> None:
-        self.recheck_after = now - timedelta(days=recheck_days)
+        super().__init__(recheck_days=recheck_days, now=now)
         self._db: sqlite3.Connection | None = None
         if path is not None and Path(path).is_file():
             uri = Path(path).resolve().as_uri() + "?mode=ro"
             self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 30000")
 
-    def visit(self, url: str) -> Visit:
-        """The archive's answer for one link (as found, or in its canonical form)."""
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *, recheck_days: int, now: datetime) -> Self:
+        """The archive file of a local crawl (ARCHIVE_PATH)."""
+        return cls(crawler.settings.get("ARCHIVE_PATH"), recheck_days=recheck_days, now=now)
+
+    def known(self, url: str) -> Known | None:
         row = self._lookup(url)
-        if row is None:
-            first_rejected = self._first_rejected(url)
-            if first_rejected is None:
-                return Visit(NEW)
-            return Visit(RECHECK if self._due(first_rejected) else KNOWN)
-        published_at, first_seen_at, etag, last_modified = row
-        if not self._due(published_at or first_seen_at):
-            return Visit(KNOWN)
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        return Visit(RECHECK, headers)
+        if row is not None:
+            published_at, first_seen_at, etag, last_modified = row
+            return Known(_time(published_at or first_seen_at), etag, last_modified)
+        first_rejected = self._first_rejected(url)
+        return None if first_rejected is None else Known(_time(first_rejected))
 
     def _lookup(self, url: str) -> tuple[str | None, str, str | None, str | None] | None:
         if self._db is None:
             return None
-        candidates = [url]
-        with suppress(ValueError):
-            candidates.append(canonical_url(url))
-        for candidate in dict.fromkeys(candidates):
+        for candidate in candidates(url):
             try:
                 row = self._db.execute(_LOOKUP, {"url": candidate}).fetchone()
             except sqlite3.OperationalError as error:
@@ -128,27 +199,7 @@ class KnownArticles:
             raise
         return row is not None and row[0] != "finished"
 
-    def _due(self, when: str | None) -> bool:
-        """Published (or, undated, first archived) within recheck_days."""
-        if when is None:
-            return False
-        try:
-            return datetime.fromisoformat(when) >= self.recheck_after
-        except ValueError:
-            return False
-
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

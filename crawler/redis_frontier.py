@@ -16,6 +16,8 @@ another already has. Three things it leaves open are settled here:
   empty queue and no worker with a request in flight; the last one out deletes the run's
   keys, so the next scheduled run starts from its start URLs again.
 - Requests travel as JSON (``archive.redis_codec``), not pickle.
+- A worker that loses Redis stops at once (crawler.distributed.redis_lost) instead of
+  failing call by call; what it had taken stays on its in-flight list in Redis.
 
 Scrapy has no public hook for "the engine is done with this request", nor for "look at the
 scheduler again now" (its own heartbeat polls every 5 s); ``_EngineView`` is the one place
@@ -29,13 +31,18 @@ import os
 import socket
 from typing import Any, Self
 
+import redis
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 from scrapy.utils.request import request_from_dict
+from scrapy_redis import defaults
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+
+from crawler.distributed import redis_is_lost, redis_lost
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,12 @@ worker_lost = object()
 def worker_id(settings: Any) -> str:
     """This process's name among the workers: WORKER_ID, else host:pid."""
     return settings.get("WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def frontier_key(settings: BaseSettings, spider: str, name: str) -> str:
+    """A key of a spider's frontier, beside scrapy-redis's queue (``demo:requests:NAME``)."""
+    queue = settings.get("SCHEDULER_QUEUE_KEY") or defaults.SCHEDULER_QUEUE_KEY
+    return f"{queue % {'spider': spider}}:{name}"
 
 
 class _EngineView:
@@ -126,6 +139,19 @@ class SharedFrontier(Scheduler):
     def close(self, reason: str) -> None:
         if self._tick.running:
             self._tick.stop()
+        if redis_is_lost(self.crawler):
+            logger.warning(
+                "worker %s: %d taken requests left on its in-flight list in Redis",
+                self.worker,
+                len(self._taken),
+            )
+            return
+        try:
+            self._close(reason)
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "closing the frontier")
+
+    def _close(self, reason: str) -> None:
         if self._taken:
             self._settle()
             self._requeue_taken()
@@ -136,20 +162,44 @@ class SharedFrontier(Scheduler):
         pipe.llen(self.queue.key)
         *_, workers_left, queued = pipe.execute()
         if reason == "finished" and not workers_left and not queued:
-            self.server.delete(self.queue.key, self.df.key, self._key("workers"))
+            # The run's listing walk (crawler.redis_known) ends with its frontier.
+            self.server.delete(self.queue.key, self.df.key, self._key("workers"), self._key("walk"))
             logger.info("worker %s: the last of the run; frontier cleared", self.worker)
 
-    def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.stats.inc_value("scheduler/filtered/redis")
+    def has_pending_requests(self) -> bool:
+        if redis_is_lost(self.crawler):
             return False
-        self.queue.push(request)
+        try:
+            return len(self.queue) > 0
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "looking at the queue")
+            return False
+
+    def enqueue_request(self, request: Request) -> bool:
+        """Queue a request; without Redis it is dropped here, and the page that found it
+        (still on this worker's in-flight list in Redis) is parsed again by another."""
+        if redis_is_lost(self.crawler):
+            return False
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.stats.inc_value("scheduler/filtered/redis")
+                return False
+            self.queue.push(request)
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, f"queueing {request.url}")
+            return False
         self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
         """The oldest queued request, moved atomically onto this worker's in-flight list."""
-        raw = self.server.lmove(self.queue.key, self._inflight(self.worker), "RIGHT", "LEFT")
+        if redis_is_lost(self.crawler):
+            return None
+        try:
+            raw = self.server.lmove(self.queue.key, self._inflight(self.worker), "RIGHT", "LEFT")
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "taking a request")
+            return None
         if raw is None:
             return None
         try:
@@ -165,16 +215,30 @@ class SharedFrontier(Scheduler):
         return request
 
     def spider_idle(self) -> None:
-        """Close only when the whole run is done, not when this worker happens to be idle."""
-        self._settle()
-        self._recover_dead()
-        if not self._run_done():
+        """Close only when the whole run is done, not when this worker happens to be idle.
+        A worker that lost Redis is already closing, with its own reason."""
+        if redis_is_lost(self.crawler):
+            raise DontCloseSpider
+        try:
+            self._settle()
+            self._recover_dead()
+            done = self._run_done()
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "checking whether the run is done")
+            raise DontCloseSpider from error
+        if not done:
             raise DontCloseSpider
 
     def _on_tick(self) -> None:
-        self._beat()
-        self._settle()
-        self._recover_dead()
+        if redis_is_lost(self.crawler):
+            return
+        try:
+            self._beat()
+            self._settle()
+            self._recover_dead()
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "refreshing its heartbeat")
+            return
         self._view().poke()
 
     def _view(self) -> _EngineView:

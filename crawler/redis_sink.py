@@ -5,7 +5,12 @@ In distributed mode no worker opens the archive: ``RedisItemSink`` takes the pla
 they would have written as messages (see ``archive.ingest``) that the single writer
 applies in order. Each message is pushed before Scrapy counts the request as done, so a
 worker killed afterwards has sent it, and one killed before has its request re-queued
-and fetched again (the writer's upsert makes the second copy harmless).
+and fetched again (the writer's upsert makes the second copy harmless). A page that gave
+no article goes too (kind ``rejected``), so the writer keeps its raw page and the next
+run's incremental rule knows it, as in a local crawl.
+
+A worker that lost Redis sends nothing more: its items are dropped with the reason, and
+their requests, still on its in-flight list in Redis, are fetched again by another.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any, Self
 import redis
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from archive import redis_codec
 from archive.ingest import WORKER_STAT, Keys
 from crawler import dates
+from crawler.distributed import redis_is_lost, redis_lost
 from crawler.extensions import RUN_COUNTS
 from crawler.items import Article, SeenUnchanged
 from crawler.pipelines import archive_row
@@ -56,7 +63,9 @@ class RedisItemSink:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
+        sink = cls(crawler)
+        crawler.signals.connect(sink.item_dropped, signal=signals.item_dropped)
+        return sink
 
     def process_item(self, item: Article | SeenUnchanged) -> Article | SeenUnchanged:
         message: dict[str, object] = {"run": run_token(self.crawler)}
@@ -64,9 +73,35 @@ class RedisItemSink:
             message.update(kind="seen", url=item.url, seen_at=dates.isoformat(item.seen_at))
         else:
             message.update(kind="article", row=archive_row(item))
+        if not self._push(message, item.url):
+            raise DropItem(
+                f"{item.url}: not sent, Redis is lost; another worker fetches it again",
+                log_level="INFO",
+            )
+        if isinstance(item, Article):
             self.crawler.stats.inc_value("archive/sent")
-        self.client.lpush(self.key, redis_codec.dumps(message))
         return item
+
+    def item_dropped(self, item: Any, exception: BaseException) -> None:
+        """A page that gave no article: its raw page goes to the writer with the reason."""
+        if isinstance(item, Article) and item.raw_page is not None:
+            message = {
+                "run": run_token(self.crawler),
+                "kind": "rejected",
+                "page": item.raw_page,
+                "reason": str(exception),
+            }
+            self._push(message, item.url)
+
+    def _push(self, message: dict[str, Any], url: str | None) -> bool:
+        if redis_is_lost(self.crawler):
+            return False
+        try:
+            self.client.lpush(self.key, redis_codec.dumps(message))
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, f"sending {url}")
+            return False
+        return True
 
     def close_spider(self) -> None:
         self.client.close()
@@ -95,25 +130,36 @@ class RedisRunReporter:
 
     def spider_opened(self, spider: Spider) -> None:
         site = getattr(spider, "site", None)
-        self._send(
-            kind="run_started",
-            spider=spider.name,
-            site=site.name if site else spider.name,
-            started_at=dates.isoformat(datetime.now(UTC)),
-            worker=worker_id(self.crawler.settings),
-        )
-        self.client.hset(self._open_runs, worker_id(self.crawler.settings), run_token(self.crawler))
+        try:
+            self._send(
+                kind="run_started",
+                spider=spider.name,
+                site=site.name if site else spider.name,
+                started_at=dates.isoformat(datetime.now(UTC)),
+                worker=worker_id(self.crawler.settings),
+            )
+            self.client.hset(
+                self._open_runs, worker_id(self.crawler.settings), run_token(self.crawler)
+            )
+        except redis.RedisError as error:
+            redis_lost(self.crawler, error, "recording the run's start")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        """The run's end and counts. Without Redis nothing can be sent: the run stays
+        open in the archive until the worker that finds this one dead closes it."""
         stats = self.crawler.stats.get_stats()
-        self._send(
-            kind="run_finished",
-            finished_at=dates.isoformat(datetime.now(UTC)),
-            finish_reason=reason,
-            counts={column: int(stats.get(key, 0)) for column, key in RUN_COUNTS.items()},
-            stats={name: _sendable(value) for name, value in stats.items()},
-        )
-        self.client.hdel(self._open_runs, worker_id(self.crawler.settings))
+        if not redis_is_lost(self.crawler):
+            try:
+                self._send(
+                    kind="run_finished",
+                    finished_at=dates.isoformat(datetime.now(UTC)),
+                    finish_reason=reason,
+                    counts={column: int(stats.get(key, 0)) for column, key in RUN_COUNTS.items()},
+                    stats={name: _sendable(value) for name, value in stats.items()},
+                )
+                self.client.hdel(self._open_runs, worker_id(self.crawler.settings))
+            except redis.RedisError as error:
+                redis_lost(self.crawler, error, "recording the run's end")
         self.client.close()
 
     def worker_lost(self, worker: str) -> None:

@@ -71,6 +71,9 @@ RUN_LOCK_ENABLED = True
 # Incremental crawling: archived articles are not fetched again unless published within
 # the site's `recheck_days` (then conditionally). False fetches every article found.
 INCREMENTAL_CRAWL = True
+# Where the spider learns what the archive holds: the archive file (ARCHIVE_PATH) here;
+# distributed mode switches it to what the archive writer publishes to Redis.
+KNOWN_ARTICLES = "crawler.known_articles.KnownArticles"
 
 # Secure defaults: no control server of any kind is opened by a crawl.
 # REMOTE_CONTROL runs Python code posted to it; the telnet console gives a Python shell.

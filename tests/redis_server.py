@@ -1,7 +1,7 @@
 """A real `redis-server` on a free 127.0.0.1 port, started and stopped by the tests.
 
-Nothing is saved to disk and only loopback is bound. `make test` installs Debian's
-redis-server when it is missing.
+Nothing is saved to disk unless asked (`durable`), and only loopback is bound.
+`make test` installs Debian's redis-server when it is missing.
 """
 
 from __future__ import annotations
@@ -26,14 +26,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def redis_server(directory: Path) -> Iterator[str]:
-    """Yield the URL of a fresh server; stop it afterwards, whatever happened."""
+def redis_server(directory: Path, *, port: int = 0, durable: bool = False) -> Iterator[str]:
+    """Yield the URL of a fresh server; stop it afterwards, whatever happened.
+
+    A `durable` server writes every command to an append-only file in `directory`, so a
+    server started again there, on the same `port`, has the data of the one stopped.
+    """
     executable = shutil.which("redis-server")
     if executable is None:
         raise RuntimeError("redis-server is not installed: apt-get install -y redis-server")
-    port = _free_port()
+    port = port or _free_port()
     command = [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
-    command += ["--appendonly", "no", "--dir", str(directory), "--protected-mode", "yes"]
+    command += ["--appendonly", "yes" if durable else "no", "--appendfsync", "always"]
+    command += ["--dir", str(directory), "--protected-mode", "yes"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url = f"redis://127.0.0.1:{port}/0"
     try:

@@ -140,6 +140,8 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        # Workers refuse an incremental crawl until the writer has published the archive.
+        _wait(lambda: client.exists(Keys(ITEMS_KEY).published), 60, "the writer to publish")
         workers = {}
         for worker in WORKERS:
             if worker == WORKERS[-1]:

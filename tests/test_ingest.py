@@ -1,8 +1,10 @@
-"""`archive ingest`: the single writer draining a real Redis into a real archive file."""
+"""`archive ingest`: the single writer draining a real Redis into a real archive file, and
+publishing what the workers' incremental rules need."""
 
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 from archive import redis_codec
 from archive.ingest import ITEMS_KEY, Keys
+from archive.redis_publish import decode_known, known_field
 from tests.archive_rows import COUNTS, T0, article
 from tests.redis_server import redis_server
 
@@ -156,3 +159,68 @@ def test_a_not_modified_recheck_moves_only_the_seen_time(
         rows = db.execute("select url, last_seen_at, version_count from articles").fetchall()
     assert rows == [(article(1)["url"], later, 1)]
     assert client.llen(KEYS.rejected) == 0
+
+
+def test_a_page_that_gave_no_article_is_kept_and_published(
+    redis_url: str, client: redis.Redis, tmp_path: Path
+) -> None:
+    url = "https://example.com/politics/video-1"
+    page = {
+        "url": url,
+        "status": 200,
+        "headers": {"Content-Type": ["text/html"]},
+        "body": b"<html><video></video></html>",
+        "fetched_at": T0,
+        "site": "example",
+        "listing_section": None,
+        "listing_year": None,
+    }
+    client.lpush(
+        KEYS.items,
+        message("rejected", page=page, reason="site 'example': no body"),
+        message("rejected", page={**page, "body": None}, reason="no body"),
+    )
+    archive = tmp_path / "archive.db"
+    done = ingest(redis_url, archive, "--drain")
+    assert done.returncode == 0, done.stderr
+    assert "1 messages rejected" in done.stdout
+    with sqlite3.connect(archive) as db:
+        kept = db.execute("select url, rejected from raw_pages where article_id is null").fetchall()
+    assert kept == [(url, "site 'example': no body")]
+    (since, etag, last_modified) = decode_known(
+        client.hget(KEYS.known("example"), known_field(url))
+    )
+    assert (since, etag, last_modified) == (datetime.fromisoformat(T0), None, None)
+
+
+def test_publish_only_rebuilds_the_workers_state_and_stops(
+    redis_url: str, client: redis.Redis, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive.db"
+    client.lpush(KEYS.items, message("article", row=article(1)), message("article", row=article(2)))
+    assert ingest(redis_url, archive, "--drain").returncode == 0
+    client.flushdb()
+    client.lpush(KEYS.items, message("article", row=article(3)))
+    done = ingest(redis_url, archive, "--publish-only")
+    assert done.returncode == 0, done.stderr
+    assert "published 2 known URLs of 1 sites" in done.stderr
+    assert client.hlen(KEYS.known("example")) == 2
+    assert client.exists(KEYS.published)
+    assert client.llen(KEYS.items) == 1, "--publish-only must not drain the list"
+
+
+def test_a_writer_takes_over_the_lock_of_an_exited_writer_of_its_host(
+    redis_url: str, client: redis.Redis, tmp_path: Path
+) -> None:
+    exited = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    client.set(KEYS.writer, f"{socket.gethostname()}:{exited.stdout.strip()}", ex=30)
+    client.lpush(KEYS.items, message("article", row=article(1)))
+    done = ingest(redis_url, tmp_path / "archive.db", "--drain")
+    assert done.returncode == 0, done.stderr
+    assert "took over the lock of writer" in done.stderr
+    assert client.llen(KEYS.items) == 0

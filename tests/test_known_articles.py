@@ -30,9 +30,9 @@ def raw_page(url: str, fetched_at: str, **headers: str) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("known") / "archive.db"
+def build_archive(path: Path) -> Path:
+    """Articles recent, old and undated, one reached through a tracking URL, and two
+    rejected pages; the rule's answers for them are VISITS."""
     seen = "2024-03-09T08:00:00+00:00"
     with Archive(path) as archive:
         archive.upsert_articles(
@@ -63,43 +63,49 @@ def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize(
-    ("url", "recheck_days", "expected"),
-    [
-        (
-            f"{BASE}/1",
-            3,
-            Visit(
-                RECHECK,
-                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
-            ),
+@pytest.fixture(scope="module")
+def archive_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_archive(tmp_path_factory.mktemp("known") / "archive.db")
+
+
+#: (url, recheck_days, the answer) for the archive build_archive writes.
+VISITS = [
+    (
+        f"{BASE}/1",
+        3,
+        Visit(
+            RECHECK,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
         ),
-        (
-            f"{BASE}/1?utm_source=rss#top",
-            3,
-            Visit(
-                RECHECK,
-                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
-            ),
+    ),
+    (
+        f"{BASE}/1?utm_source=rss#top",
+        3,
+        Visit(
+            RECHECK,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
         ),
-        (
-            f"{BASE}/1?from=home",
-            3,
-            Visit(
-                RECHECK,
-                {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
-            ),
+    ),
+    (
+        f"{BASE}/1?from=home",
+        3,
+        Visit(
+            RECHECK,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
         ),
-        (f"{BASE}/1", 0, Visit(KNOWN)),
-        (f"{BASE}/2", 3, Visit(KNOWN)),
-        (f"{BASE}/2", 90, Visit(RECHECK)),  # no validators stored: a plain re-fetch
-        (f"{BASE}/3", 3, Visit(RECHECK)),  # undated: by when it was first archived
-        (f"{BASE}/video-recent", 3, Visit(RECHECK)),
-        (f"{BASE}/video-old", 3, Visit(KNOWN)),
-        (f"{BASE}/4", 3, Visit(NEW)),
-        ("not a url", 3, Visit(NEW)),
-    ],
-)
+    ),
+    (f"{BASE}/1", 0, Visit(KNOWN)),
+    (f"{BASE}/2", 3, Visit(KNOWN)),
+    (f"{BASE}/2", 90, Visit(RECHECK)),  # no validators stored: a plain re-fetch
+    (f"{BASE}/3", 3, Visit(RECHECK)),  # undated: by when it was first archived
+    (f"{BASE}/video-recent", 3, Visit(RECHECK)),
+    (f"{BASE}/video-old", 3, Visit(KNOWN)),
+    (f"{BASE}/4", 3, Visit(NEW)),
+    ("not a url", 3, Visit(NEW)),
+]
+
+
+@pytest.mark.parametrize(("url", "recheck_days", "expected"), VISITS)
 def test_visits(archive_path: Path, url: str, recheck_days: int, expected: Visit) -> None:
     with KnownArticles(archive_path, recheck_days=recheck_days, now=NOW) as known:
         assert known.visit(url) == expected

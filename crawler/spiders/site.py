@@ -21,6 +21,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.misc import load_object
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
@@ -33,7 +34,7 @@ from crawler.discovery.sitemaps import NotASitemap, is_robots_txt, read_sitemap,
 from crawler.extract import language_code
 from crawler.faults import record_fault, record_final_failure
 from crawler.items import Article, SeenUnchanged
-from crawler.known_articles import NEW, RECHECK, KnownArticles, Visit
+from crawler.known_articles import NEW, RECHECK, KnownArticles, KnownRule, Visit
 from crawler.listing_years import ListingYears
 from crawler.sitedef import DefinitionError, SiteDefinition, load_site
 from crawler.spiders import listing
@@ -59,7 +60,7 @@ class SiteSpider(Spider):
         #: The archive's answer for each canonical article URL met in this crawl; a URL in
         #: it has been requested (or skipped) once and is not requested again.
         self._visits: dict[str, Visit] = {}
-        self.known = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
+        self.known: KnownRule = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
         #: The site's stop_at_known, unless the last run did not finish (see _open_archive).
         self.stop_at_known = self.site.stop_at_known
 
@@ -75,8 +76,9 @@ class SiteSpider(Spider):
         settings = self.crawler.settings
         if settings.getbool("INCREMENTAL_CRAWL"):
             now = datetime.now(UTC)
-            self.known = KnownArticles(
-                settings.get("ARCHIVE_PATH"), recheck_days=self.site.recheck_days, now=now
+            source = load_object(settings.get("KNOWN_ARTICLES"))
+            self.known = source.from_crawler(
+                self.crawler, recheck_days=self.site.recheck_days, now=now
             )
             if self.stop_at_known and self.known.last_run_unfinished(self.site.name, now):
                 # Its sections were not walked to their end: known articles on a listing

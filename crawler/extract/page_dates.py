@@ -17,7 +17,6 @@ announces.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -97,8 +96,20 @@ MODIFIED_WORDS = re.compile(
 #: "dateline", "timestamp", "post-meta", ...).
 DATE_MARKUP = ("date", "time", "publish", "posted", "meta", "created")
 DATE_WORDS = re.compile("|".join(DATE_MARKUP), re.I)
-#: Elements that may be date elements: libxml2 skips the bare ones before Python looks.
-_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
+_MARKUP = (
+    "translate(concat(@class, ' ', @id, ' ', @itemprop), "
+    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+)
+#: The date elements of a block (`is_date_element`), found by libxml2: an element handed
+#: to Python costs more than the test itself, and a page has thousands.
+_DATE_ELEMENTS = etree.XPath(
+    "descendant-or-self::*[self::time or "
+    + " or ".join(f"contains({_MARKUP}, '{word}')" for word in DATE_MARKUP)
+    + "]"
+)
+#: Every `itemprop` value of a page, each knowing its element (`getparent`): cheaper in
+#: libxml2 than comparing strings in a predicate.
+_ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 ANCESTOR_LEVELS = 4
 SIBLING_WINDOW = 4
 _URL_DATE = re.compile(
@@ -280,19 +291,24 @@ def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
 
 def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
     """Machine dates of `itemprop` and `<time>` elements outside comments and teasers."""
-    props = " or ".join(f"@itemprop='{p}'" for p in _ITEMPROPS[kind])
-    for element in page.root.xpath(f"//*[{props}]"):
-        if not _in_foreign_block(element):
+    props = _ITEMPROPS[kind]
+    for prop in _ITEMPROP_VALUES(page.root):
+        element = prop.getparent()
+        if prop.strip() in props and not _in_foreign_block(element):
             value = _element_date(element)
             if value:
                 yield value
     if kind == "modified":
         return
-    for root in page.root.xpath("//time[@pubdate or ancestor::article or ancestor::main]"):
-        if not _in_foreign_block(root) and not MODIFIED_WORDS.search(_context_words(root)):
-            value = root.get("datetime")
-            if value:
-                yield value
+    for element in page.root.iter("time"):
+        value = (element.get("datetime") or "").strip()
+        if (
+            value
+            and (element.get("pubdate") is not None or _in_article(element))
+            and not _in_foreign_block(element)
+            and not MODIFIED_WORDS.search(_context_words(element))
+        ):
+            yield value
 
 
 def text_dates(page: Selector) -> list[tuple[str, bool]]:
@@ -307,9 +323,7 @@ def text_dates(page: Selector) -> list[tuple[str, bool]]:
     for ring in _neighbourhoods(main):
         texts = []
         for root in ring:
-            for element in _MARKED(root):
-                if not is_date_element(element):
-                    continue
+            for element in _DATE_ELEMENTS(root):
                 text = element_text(element)
                 if (
                     len(text) > generic.MAX_DATE_TEXT
@@ -338,13 +352,15 @@ def url_date(url: str) -> str | None:
 
 
 def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
-    """htmldate's reading of the whole page, on a copy of the parsed tree (it edits it).
+    """htmldate's reading of the whole page.
 
-    It is given the tree, never a string: a string that looks like a URL it downloads.
+    It is given the parsed tree, never a string: a string that looks like a URL it
+    downloads. It prunes a copy of a tree it is given (htmldate 1.11), so the page's own
+    tree stays whole for the other fields.
     """
     try:
         found = find_date(
-            copy.deepcopy(page.root),
+            page.root,
             extensive_search=True,
             original_date=True,
             url=url,
@@ -402,6 +418,10 @@ def is_date_element(element: HtmlElement) -> bool:
 
 def _context_words(element: HtmlElement) -> str:
     return " ".join(element.get(a, "") for a in ("class", "id", "itemprop", "name"))
+
+
+def _in_article(element: HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") for a in element.iterancestors())
 
 
 def _in_foreign_block(element: HtmlElement) -> bool:

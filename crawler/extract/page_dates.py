@@ -27,6 +27,7 @@ from itertools import islice
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from dateparser.timezone_parser import pop_tz_offset_from_string
 from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
@@ -111,6 +112,8 @@ _DATE_ELEMENTS = etree.XPath(
 #: libxml2 than comparing strings in a predicate.
 _ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 ANCESTOR_LEVELS = 4
+#: Different days printed around the headline that make a list, not a dateline.
+LIST_DAYS = 3
 SIBLING_WINDOW = 4
 _URL_DATE = re.compile(
     r"(?<![\d])((?:19|20)\d{2})([/_.-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"
@@ -122,6 +125,26 @@ _DAY = re.compile(
     r"(?:19|20)\d\d|\d{1,2}\s*[./-]\s*\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\.?\s+\d{1,2}\b"
 )
 _OFFSET = re.compile(r"Z$|([+-])(\d{2}):?(\d{2})$")
+#: A zone name or abbreviation a printed date may end with ("GMT", "WIB", "ET", "CEST").
+_ZONE_WORD = re.compile(r"\b[A-Z]{2,5}\b")
+#: A full date inside a longer line ("Erschienen am 26. Jan 2022 im Format Aktuelles",
+#: "Von Redaktion 4. 2. 2022", "Publié le 02/11/2023 à 14h49"), with a clock time right
+#: after it: ISO, numeric day-month-year, day-month name-year, month name-day-year.
+_PRINTED_DATE = re.compile(
+    r"(?<![\d.])(?:"
+    r"(?:19|20)\d\d-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}\s?[./]\s?\d{1,2}\s?[./]\s?(?:19|20)\d\d"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+(?:19|20)\d\d"
+    r"|[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
+    r")(?![\d])(?:,?\s+\d{1,2}:\d{2}(?![\d]))?"
+)
+_SPACED_NUMERIC = re.compile(r"(\d)\s?([./])\s?(?=\d)")
+#: `3/4/2020`: 3 April or March 4, as the writer's country has it.
+_SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
+#: Regions whose English writes the month first; the rest of the English-writing world
+#: writes the day first (en-GB, en-AU, en-IN, en-IE, ...).
+MONTH_FIRST_REGIONS = frozenset({"US", "PH"})
+_REGION = re.compile(r"^([a-z]{2,3})(?:[-_]([a-z]{2}))?\b", re.I)
 #: The offsets of real time zones: a UTC instant falls on the local day D somewhere iff it
 #: lies between D 00:00 at UTC+14 and D 24:00 at UTC-12.
 _EARLIEST_OFFSET = timedelta(hours=14)
@@ -160,12 +183,21 @@ class Context:
     timezone: str
     reference: datetime
     floor: datetime = FLOOR
+    #: Whether `3/4/2020` is 3 April (True) or March 4 (False) on this page; None when
+    #: neither the page's locale nor its language says, and then such a date is not read.
+    day_first: bool | None = None
 
     def read(self, raw: str | None, source: str) -> PageDate | None:
-        """``raw`` as a plausible date, at its own offset when it has one."""
+        """``raw`` as a plausible date, at its own offset when it has one.
+
+        The string kept (``raw`` of the result) is the one read, so that the archive,
+        which reads it again, reads the same date.
+        """
         if not raw or not raw.strip():
             return None
-        raw = raw.strip()
+        raw = self._ordered(raw.strip())
+        if raw is None:
+            return None
         parsed = dates.parse_date(
             raw, languages=self.languages, timezone=self.timezone, reference=self.reference
         )
@@ -173,6 +205,35 @@ class Context:
             return None
         value = _local(parsed.value, raw, self.timezone)
         return PageDate(raw, value, source, value.date(), parsed.year_from == "reference")
+
+    def _ordered(self, raw: str) -> str | None:
+        """``raw`` with an ambiguous slashed date written day first (`3.4.2020`, which the
+        dates module always reads so) when the page writes the day first; unchanged
+        when it is not ambiguous or the page writes the month first; None when nothing
+        says which, since a wrong day is worse than none."""
+        match = _SLASHED.search(raw)
+        if match is None:
+            return raw
+        first, second, year = match.groups()
+        if first == second or int(first) > 12 or int(second) > 12:
+            return raw
+        day_first = self.day_first
+        if day_first is None and self.languages and "en" not in self.languages:
+            return raw  # the language's own order (dateparser's locale data)
+        if day_first is None:
+            return None
+        if not day_first:
+            return raw
+        return f"{raw[: match.start()]}{first}.{second}.{year}{raw[match.end() :]}"
+
+
+def day_first(declared: str | None) -> bool | None:
+    """From a page's declared locale (`en-GB`, `en_US`): whether its English writes the
+    day first; None for English without a region and for other languages."""
+    match = _REGION.match((declared or "").strip())
+    if match is None or match[1].lower() != "en" or match[2] is None:
+        return None
+    return match[2].upper() not in MONTH_FIRST_REGIONS
 
 
 def find_dates(
@@ -186,6 +247,8 @@ def find_dates(
     """The page's publication and modification dates, each from its surest source among
     ``sources`` (all of them but in benchmarks, which leave each out in turn)."""
     meta = meta or Metadata(page)
+    if context.day_first is None:
+        context = replace(context, day_first=day_first(meta.language()))
     texts = cache(lambda: text_dates(page))
     unreadable: list[tuple[str, str]] = []
     published = _published(page, url, context, meta, sources, texts, unreadable)
@@ -216,6 +279,12 @@ def _published(
     list in the article's block for the date (bench/README.md weighs the two).
     """
     in_url = context.read(url_date(url), "url") if "url" in sources else None
+    texts_found = cache(
+        lambda: list(_candidates(page, meta, "published", ("text",), sources, texts))
+    )
+    printed = cache(
+        lambda: None if is_list(texts_found()) else _first(_dated(texts_found()), context)
+    )
     for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
         if found is None:
@@ -223,18 +292,52 @@ def _published(
         elif found.relative:
             continue  # "2 hours ago" in machine data: no surer than text
         elif in_url is None:
-            return found
+            return _on_printed_day(found, printed)
         elif _falls_on(found.value, in_url.day):
             return replace(found, day=in_url.day)
     if in_url is not None:
         return in_url
-    texts_found = list(_candidates(page, meta, "published", ("text",), sources, texts))
+    guessed = cache(lambda: _htmldate(page, url, context) if "htmldate" in sources else None)
+    listed = is_list(texts_found())
     # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
     return (
-        _first(iter([t for t in texts_found if _DAY.search(t[1])]), context)
-        or (_htmldate(page, url, context) if "htmldate" in sources else None)
-        or _first(iter(texts_found), context, relative=True)
+        (None if listed else printed())
+        or guessed()
+        or (_first(_dated(texts_found()), context) if listed else None)
+        or _first(iter(texts_found()), context, relative=True)
     )
+
+
+def _dated(texts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    return (text for text in texts if _DAY.search(text[1]))
+
+
+def is_list(texts: list[tuple[str, str]]) -> bool:
+    """Whether the dates printed around the headline are a list: as many different days
+    as `LIST_DAYS` are the dates of other articles (an index page, teasers next to the
+    story), and which of them, if any, is the article's, their place does not say."""
+    days = {match[0] for _, text in texts if (match := _PRINTED_DATE.search(text))}
+    return len(days) >= LIST_DAYS
+
+
+def _on_printed_day(found: PageDate, printed: Callable[[], PageDate | None]) -> PageDate:
+    """A machine date written in UTC, on the day the page prints next to its headline
+    when the instant falls on that day in some real-world zone.
+
+    UTC says the instant, not the publisher's day: `2021-11-04T23:00Z` is 5 November in
+    Berlin, and the page that prints "5. November 2021" says which day was meant.
+    """
+    if not _in_utc(found.raw):
+        return found
+    shown = printed()
+    if shown is None or shown.day == found.day or not _falls_on(found.value, shown.day):
+        return found
+    return replace(found, day=shown.day)
+
+
+def _in_utc(raw: str) -> bool:
+    match = _OFFSET.search(raw)
+    return match is not None and (match[0] == "Z" or match[2] == match[3] == "00")
 
 
 def _falls_on(value: datetime, day: date) -> bool:
@@ -332,9 +435,19 @@ def text_dates(page: Selector) -> list[tuple[str, bool]]:
                 ):
                     continue
                 modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
-                texts.append((text, modified))
-        found.extend(sorted(texts, key=lambda text: len(text[0])))
+                texts.append((len(text), [(t, modified) for t in printed_dates(text)]))
+        for _, candidates in sorted(texts, key=lambda text: text[0]):
+            found.extend(candidates)
     return found
+
+
+def printed_dates(text: str) -> list[str]:
+    """The line itself, then the full date inside it when the dates module cannot read
+    the whole line (a byline: "Von Redaktion, 4. 2. 2022")."""
+    match = _PRINTED_DATE.search(text)
+    if match is None or match[0] == text:
+        return [text]
+    return [text, _SPACED_NUMERIC.sub(r"\1\2", match[0])]
 
 
 def url_date(url: str) -> str | None:
@@ -377,13 +490,15 @@ def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
 
 
 def _local(value: datetime, raw: str, timezone: str) -> datetime:
-    """A UTC instant back at the offset ``raw`` ends with, else in the site's zone: the
-    day a page prints is the day at its own offset."""
+    """A UTC instant back at the offset ``raw`` ends with, or the zone it names ("WIB",
+    "ET"), else in the site's zone: the day a page prints is the day at its own offset.
+    An instant written in UTC is a machine's, and the site's day is in the site's zone."""
     match = _OFFSET.search(raw)
     if match is None:
+        named = pop_tz_offset_from_string(raw)[1] if _ZONE_WORD.search(raw) else None
+        return value.astimezone(named or ZoneInfo(timezone))
+    if _in_utc(raw):
         return value.astimezone(ZoneInfo(timezone))
-    if match[0] == "Z":
-        return value
     sign = -1 if match[1] == "-" else 1
     return value.astimezone(
         dt_timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))

@@ -134,7 +134,13 @@ def ours(
         site = bench_site(page.url)
         found = generic_dates(response.selector, page.url, site, reference, sources=sources)
         if origins is not None:
-            origins[page.url] = found.published.source if found.published else "none"
+            origins[page.url] = (
+                found.published.source
+                if found.published
+                else "contradicted"
+                if found.contradicted
+                else "none"
+            )
         return found.published.day.isoformat() if found.published else None
 
     return answer

@@ -255,14 +255,6 @@ TRAP_CASES = [
         "meta",
     ),
     (
-        "metadata in UTC keeps its day when the printed day is not its day anywhere",
-        meta("article:published_time", "2021-11-04T12:00:00Z", "property"),
-        ARTICLE.format('<span class="date">7 November 2021</span>'),
-        URL,
-        "2021-11-04",
-        "meta",
-    ),
-    (
         "the date inside a byline line",
         "",
         ARTICLE.format('<p class="post-meta">Published in News on 26 Jan 2022 by Jo Smith</p>'),
@@ -500,3 +492,45 @@ def test_a_list_of_dates_is_read_only_when_nothing_else_dates_the_page() -> None
     head = meta("article:published_time", "2019-03-04T23:30:00Z", "property")
     kept = dates_of(head, body, sources=("meta", "text")).published
     assert kept is not None and kept.day.isoformat() == "2019-03-04"  # no printed day
+
+
+@pytest.mark.parametrize(
+    ("head", "printed"),
+    [
+        (
+            meta("article:published_time", "2021-12-20T11:02:44+01:00", "property"),
+            "27 January 2022",
+        ),
+        (meta("article:published_time", "2021-11-04T12:00:00Z", "property"), "7 November 2021"),
+        (meta("date", "2020-04-30"), "29 April 2020 12:01"),  # a day alone is no instant
+        (
+            jsonld({"@type": "NewsArticle", "datePublished": "2021-01-01T11:00:00.000Z"}),
+            "01.04.2023, 12:00",
+        ),
+    ],
+)
+def test_a_date_the_page_contradicts_is_not_taken(head: str, printed: str) -> None:
+    body = ARTICLE.format(f'<span class="date">{printed}</span>')
+    found = dates_of(head, body)
+    assert found.published is None
+    assert found.contradicted is not None and found.contradicted.source in ("meta", "jsonld")
+    page = Selector(text=f"<html lang='en'><head>{head}</head><body>{body}</body></html>")
+    article = extract_article(page, URL, SITE, fetched_at=FETCHED)
+    assert (article.published_raw, article.sources["published"]) == (None, "contradicted")
+
+
+@pytest.mark.parametrize(
+    ("raw", "printed"),
+    [
+        ("2020-04-16T01:00:03+05:30", "15 April 2020"),  # the 15th in Europe: one instant
+        ("2021-11-04T10:00:00+01:00", "Updated 9 November 2021"),  # a modification
+        ("2021-11-04T10:00:00+01:00", "4 November 2021, 10:00"),
+    ],
+)
+def test_a_printed_day_that_agrees_or_is_a_modification_is_no_contradiction(
+    raw: str, printed: str
+) -> None:
+    head = meta("article:published_time", raw, "property")
+    found = dates_of(head, ARTICLE.format(f'<span class="date">{printed}</span>'))
+    assert found.contradicted is None
+    assert found.published is not None and found.published.raw == raw

@@ -138,6 +138,8 @@ _PRINTED_DATE = re.compile(
     r"|[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
     r")(?![\d])(?:,?\s+\d{1,2}:\d{2}(?![\d]))?"
 )
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_CLOCK_TIME = re.compile(r"\d[:h]\d\d")
 _SPACED_NUMERIC = re.compile(r"(\d)\s?([./])\s?(?=\d)")
 #: `3/4/2020`: 3 April or March 4, as the writer's country has it.
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
@@ -173,6 +175,9 @@ class PageDates:
     #: When no publication date was found: the first (source, string) the page declared
     #: as one in its machine data that could not be read, so that the archive says why.
     unreadable: tuple[str, str] | None = None
+    #: A machine publication date the page contradicts, so not taken: no day the page
+    #: prints next to its headline is that date's day (`contradicts`).
+    contradicted: PageDate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,11 +256,14 @@ def find_dates(
         context = replace(context, day_first=day_first(meta.language()))
     texts = cache(lambda: text_dates(page))
     unreadable: list[tuple[str, str]] = []
-    published = _published(page, url, context, meta, sources, texts, unreadable)
+    contradicted: list[PageDate] = []
+    published = _published(page, url, context, meta, sources, texts, unreadable, contradicted)
     order = (*MACHINE_ORDER, "text")
     modified = _first(_candidates(page, meta, "modified", order, sources, texts), context)
     if published and modified and modified.value < published.value:
         modified = None  # a "modification" before the publication is some other date
+    if contradicted:
+        return PageDates(None, modified, None, contradicted[0])
     return PageDates(published, modified, None if published or not unreadable else unreadable[0])
 
 
@@ -267,6 +275,7 @@ def _published(
     sources: Collection[str],
     texts: Callable[[], list[tuple[str, bool]]],
     unreadable: list[tuple[str, str]],
+    contradicted: list[PageDate],
 ) -> PageDate | None:
     """The surest absolute date; with a date in the URL, the surest one on the URL's day.
     Machine dates that cannot be read are added to ``unreadable``.
@@ -283,7 +292,7 @@ def _published(
         lambda: list(_candidates(page, meta, "published", ("text",), sources, texts))
     )
     printed = cache(
-        lambda: None if is_list(texts_found()) else _first(_dated(texts_found()), context)
+        lambda: [] if is_list(texts_found()) else _read_all(_dated(texts_found()), context)
     )
     for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
@@ -292,7 +301,11 @@ def _published(
         elif found.relative:
             continue  # "2 hours ago" in machine data: no surer than text
         elif in_url is None:
-            return _on_printed_day(found, printed)
+            found = _on_printed_day(found, printed)
+            if contradicts(found, printed()):
+                contradicted.append(found)
+                return None
+            return found
         elif _falls_on(found.value, in_url.day):
             return replace(found, day=in_url.day)
     if in_url is not None:
@@ -301,7 +314,7 @@ def _published(
     listed = is_list(texts_found())
     # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
     return (
-        (None if listed else printed())
+        (None if listed else next(iter(printed()), None))
         or guessed()
         or (_first(_dated(texts_found()), context) if listed else None)
         or _first(iter(texts_found()), context, relative=True)
@@ -320,17 +333,42 @@ def is_list(texts: list[tuple[str, str]]) -> bool:
     return len(days) >= LIST_DAYS
 
 
-def _on_printed_day(found: PageDate, printed: Callable[[], PageDate | None]) -> PageDate:
+def _read_all(candidates: Iterator[tuple[str, str]], context: Context) -> list[PageDate]:
+    """Every absolute date among ``candidates``, in their order."""
+    read = (context.read(raw, source) for source, raw in candidates)
+    return [found for found in read if found is not None and not found.relative]
+
+
+def contradicts(found: PageDate, printed: list[PageDate]) -> bool:
+    """Whether the page prints days next to its headline and none is ``found``'s day.
+
+    Then the page says two things: its metadata one day, what it shows its readers
+    another (an update shown as the date, a republication, a CMS's draft or migration
+    date in the metadata), and which is the publication neither says. A wrong date
+    files the article under the wrong day for ever; no date is a visible gap. A day on
+    which the instant falls in some real-world zone is no contradiction (`01:00+05:30`
+    on the 16th is the 15th in Europe): the metadata's own offset then gives the day.
+    """
+    timed = bool(_CLOCK_TIME.search(found.raw))  # a day alone is that day, not an instant
+    # A year-less printed date ("13 Sep") has a year chosen for it: it contradicts nothing.
+    printed = [shown for shown in printed if _YEAR.search(shown.raw)]
+    return bool(printed) and all(
+        shown.day != found.day and not (timed and _falls_on(found.value, shown.day))
+        for shown in printed
+    )
+
+
+def _on_printed_day(found: PageDate, printed: Callable[[], list[PageDate]]) -> PageDate:
     """A machine date written in UTC, on the day the page prints next to its headline
     when the instant falls on that day in some real-world zone.
 
     UTC says the instant, not the publisher's day: `2021-11-04T23:00Z` is 5 November in
     Berlin, and the page that prints "5. November 2021" says which day was meant.
     """
-    if not _in_utc(found.raw):
+    if not _in_utc(found.raw) or not printed():
         return found
-    shown = printed()
-    if shown is None or shown.day == found.day or not _falls_on(found.value, shown.day):
+    shown = printed()[0]
+    if shown.day == found.day or not _falls_on(found.value, shown.day):
         return found
     return replace(found, day=shown.day)
 

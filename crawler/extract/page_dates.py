@@ -97,21 +97,16 @@ MODIFIED_WORDS = re.compile(
 #: "dateline", "timestamp", "post-meta", ...).
 DATE_MARKUP = ("date", "time", "publish", "posted", "meta", "created")
 DATE_WORDS = re.compile("|".join(DATE_MARKUP), re.I)
-_MARKUP = (
-    "translate(concat(@class, ' ', @id, ' ', @itemprop), "
-    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-)
-#: The date elements of a block (`is_date_element`), found by libxml2: an element handed
-#: to Python costs more than the test itself, and a page has thousands.
-_DATE_ELEMENTS = etree.XPath(
-    "descendant-or-self::*[self::time or "
-    + " or ".join(f"contains({_MARKUP}, '{word}')" for word in DATE_MARKUP)
-    + "]"
-)
+#: Elements that may be date elements: libxml2 skips the bare ones before Python looks
+#: (cheaper than testing the words in XPath, whose string functions are slow).
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
 #: Every `itemprop` value of a page, each knowing its element (`getparent`): cheaper in
 #: libxml2 than comparing strings in a predicate.
 _ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 ANCESTOR_LEVELS = 4
+#: The levels whose dates may contradict a machine date: the headline's block and its
+#: parent's, where the dateline is (further out, a date is as likely someone else's).
+NEAR_LEVELS = 2
 #: Different days printed around the headline that make a list, not a dateline.
 LIST_DAYS = 3
 SIBLING_WINDOW = 4
@@ -126,7 +121,7 @@ _DAY = re.compile(
 )
 _OFFSET = re.compile(r"Z$|([+-])(\d{2}):?(\d{2})$")
 #: A zone name or abbreviation a printed date may end with ("GMT", "WIB", "ET", "CEST").
-_ZONE_WORD = re.compile(r"\b[A-Z]{2,5}\b")
+_ZONE_WORD = re.compile(r"\b(?![AP]M\b)[A-Z]{2,5}\b")
 #: A full date inside a longer line ("Erschienen am 26. Jan 2022 im Format Aktuelles",
 #: "Von Redaktion 4. 2. 2022", "Publié le 02/11/2023 à 14h49"), with a clock time right
 #: after it: ISO, numeric day-month-year, day-month name-year, month name-day-year.
@@ -138,7 +133,8 @@ _PRINTED_DATE = re.compile(
     r"|[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
     r")(?![\d])(?:,?\s+\d{1,2}:\d{2}(?![\d]))?"
 )
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_NUMBERS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
 _CLOCK_TIME = re.compile(r"\d[:h]\d\d")
 _SPACED_NUMERIC = re.compile(r"(\d)\s?([./])\s?(?=\d)")
 #: `3/4/2020`: 3 April or March 4, as the writer's country has it.
@@ -291,9 +287,8 @@ def _published(
     texts_found = cache(
         lambda: list(_candidates(page, meta, "published", ("text",), sources, texts))
     )
-    printed = cache(
-        lambda: [] if is_list(texts_found()) else _read_all(_dated(texts_found()), context)
-    )
+    near = cache(lambda: text_dates(page, NEAR_LEVELS) if "text" in sources else [])
+    printed = cache(lambda: printed_days(near()))
     for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
         if found is None:
@@ -301,8 +296,8 @@ def _published(
         elif found.relative:
             continue  # "2 hours ago" in machine data: no surer than text
         elif in_url is None:
-            found = _on_printed_day(found, printed)
-            if contradicts(found, printed()):
+            found = _on_printed_day(found, printed(), context)
+            if contradicts(found, printed(), context):
                 contradicted.append(found)
                 return None
             return found
@@ -314,7 +309,7 @@ def _published(
     listed = is_list(texts_found())
     # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
     return (
-        (None if listed else next(iter(printed()), None))
+        (None if listed else _first(_dated(texts_found()), context))
         or guessed()
         or (_first(_dated(texts_found()), context) if listed else None)
         or _first(iter(texts_found()), context, relative=True)
@@ -333,13 +328,16 @@ def is_list(texts: list[tuple[str, str]]) -> bool:
     return len(days) >= LIST_DAYS
 
 
-def _read_all(candidates: Iterator[tuple[str, str]], context: Context) -> list[PageDate]:
-    """Every absolute date among ``candidates``, in their order."""
-    read = (context.read(raw, source) for source, raw in candidates)
-    return [found for found in read if found is not None and not found.relative]
+def printed_days(texts: list[tuple[str, bool]]) -> list[str]:
+    """The full dates (with their year) printed as publication dates in ``texts``; none
+    when they are a list (`is_list`)."""
+    published = [("text", text) for text, modified in texts if not modified]
+    if is_list(published):
+        return []
+    return [match[0] for _, text in published if (match := _PRINTED_DATE.search(text))]
 
 
-def contradicts(found: PageDate, printed: list[PageDate]) -> bool:
+def contradicts(found: PageDate, printed: list[str], context: Context) -> bool:
     """Whether the page prints days next to its headline and none is ``found``'s day.
 
     Then the page says two things: its metadata one day, what it shows its readers
@@ -350,27 +348,48 @@ def contradicts(found: PageDate, printed: list[PageDate]) -> bool:
     on the 16th is the 15th in Europe): the metadata's own offset then gives the day.
     """
     timed = bool(_CLOCK_TIME.search(found.raw))  # a day alone is that day, not an instant
-    # A year-less printed date ("13 Sep") has a year chosen for it: it contradicts nothing.
-    printed = [shown for shown in printed if _YEAR.search(shown.raw)]
-    return bool(printed) and all(
-        shown.day != found.day and not (timed and _falls_on(found.value, shown.day))
-        for shown in printed
+    contradicted = False
+    for raw in printed:
+        if _may_print(raw, found.day):
+            return False
+        shown = context.read(raw, "text")
+        if shown is None or shown.relative:
+            continue
+        if shown.day == found.day or (timed and _falls_on(found.value, shown.day)):
+            return False
+        contradicted = True
+    return contradicted
+
+
+def _may_print(text: str, day: date) -> bool:
+    """Whether ``text`` writes ``day``'s year, day and month (or a month name) as numbers:
+    then it prints that day, or at worst a day it is not worth reading to rule out."""
+    numbers = {int(n) for n in _NUMBERS.findall(text)}
+    return (
+        day.year in numbers
+        and day.day in numbers
+        and (day.month in numbers or _LETTERS.search(text) is not None)
     )
 
 
-def _on_printed_day(found: PageDate, printed: Callable[[], list[PageDate]]) -> PageDate:
+def _on_printed_day(found: PageDate, printed: list[str], context: Context) -> PageDate:
     """A machine date written in UTC, on the day the page prints next to its headline
     when the instant falls on that day in some real-world zone.
 
     UTC says the instant, not the publisher's day: `2021-11-04T23:00Z` is 5 November in
     Berlin, and the page that prints "5. November 2021" says which day was meant.
     """
-    if not _in_utc(found.raw) or not printed():
+    if not _in_utc(found.raw):
         return found
-    shown = printed()[0]
-    if shown.day == found.day or not _falls_on(found.value, shown.day):
-        return found
-    return replace(found, day=shown.day)
+    for raw in printed:
+        if _may_print(raw, found.day):
+            return found
+        shown = context.read(raw, "text")
+        if shown is not None and not shown.relative:
+            if _falls_on(found.value, shown.day):
+                return replace(found, day=shown.day)
+            return found
+    return found
 
 
 def _in_utc(raw: str) -> bool:
@@ -452,7 +471,7 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
             yield value
 
 
-def text_dates(page: Selector) -> list[tuple[str, bool]]:
+def text_dates(page: Selector, levels: int = ANCESTOR_LEVELS) -> list[tuple[str, bool]]:
     """Date-like text in the headline's block and its neighbours (bylines, datelines),
     nearest first, shortest first within a block (the date, not its whole meta line),
     each with whether its words or markup call it a modification. Text without a digit
@@ -461,10 +480,12 @@ def text_dates(page: Selector) -> list[tuple[str, bool]]:
     if main is None:
         return []
     found: list[tuple[str, bool]] = []
-    for ring in _neighbourhoods(main):
+    for ring in _neighbourhoods(main, levels):
         texts = []
         for root in ring:
-            for element in _DATE_ELEMENTS(root):
+            for element in _MARKED(root):
+                if not is_date_element(element):
+                    continue
                 text = element_text(element)
                 if (
                     len(text) > generic.MAX_DATE_TEXT
@@ -543,12 +564,12 @@ def _local(value: datetime, raw: str, timezone: str) -> datetime:
     )
 
 
-def _neighbourhoods(element: HtmlElement) -> Iterator[list[HtmlElement]]:
+def _neighbourhoods(element: HtmlElement, levels: int) -> Iterator[list[HtmlElement]]:
     """Ever wider rings around the heading, each only what the previous did not hold: its
     parent's block, then the rest of each ancestor's a few levels up, below <body>; then,
     when <body> is reached, the blocks next to the heading's own top-level block."""
     top, node = element, element.getparent()
-    for _ in range(ANCESTOR_LEVELS):
+    for _ in range(levels):
         if node is None or node.tag in ("body", "html"):
             break
         yield [node] if top is element else [c for c in node.iterchildren("*") if c is not top]

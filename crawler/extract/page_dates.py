@@ -96,7 +96,6 @@ MODIFIED_WORDS = re.compile(
 #: Words in the class, id or itemprop of elements that hold a date ("pubdate",
 #: "dateline", "timestamp", "post-meta", ...).
 DATE_MARKUP = ("date", "time", "publish", "posted", "meta", "created")
-DATE_WORDS = re.compile("|".join(DATE_MARKUP), re.I)
 #: Elements that may be date elements: libxml2 skips the bare ones before Python looks
 #: (cheaper than testing the words in XPath, whose string functions are slow).
 _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
@@ -250,10 +249,12 @@ def find_dates(
     meta = meta or Metadata(page)
     if context.day_first is None:
         context = replace(context, day_first=day_first(meta.language()))
-    texts = cache(lambda: text_dates(page))
+    main = cache(lambda: generic.heading(page))
+    texts = cache(lambda: text_dates(main()))
+    near = cache(lambda: text_dates(main(), NEAR_LEVELS))
     unreadable: list[tuple[str, str]] = []
     contradicted: list[PageDate] = []
-    published = _published(page, url, context, meta, sources, texts, unreadable, contradicted)
+    published = _published(page, url, context, meta, sources, texts, near, unreadable, contradicted)
     order = (*MACHINE_ORDER, "text")
     modified = _first(_candidates(page, meta, "modified", order, sources, texts), context)
     if published and modified and modified.value < published.value:
@@ -270,6 +271,7 @@ def _published(
     meta: Metadata,
     sources: Collection[str],
     texts: Callable[[], list[tuple[str, bool]]],
+    near: Callable[[], list[tuple[str, bool]]],
     unreadable: list[tuple[str, str]],
     contradicted: list[PageDate],
 ) -> PageDate | None:
@@ -287,8 +289,7 @@ def _published(
     texts_found = cache(
         lambda: list(_candidates(page, meta, "published", ("text",), sources, texts))
     )
-    near = cache(lambda: text_dates(page, NEAR_LEVELS) if "text" in sources else [])
-    printed = cache(lambda: printed_days(near()))
+    printed = cache(lambda: printed_days(near()) if "text" in sources else [])
     for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
         if found is None:
@@ -471,12 +472,11 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
             yield value
 
 
-def text_dates(page: Selector, levels: int = ANCESTOR_LEVELS) -> list[tuple[str, bool]]:
+def text_dates(main: HtmlElement | None, levels: int = ANCESTOR_LEVELS) -> list[tuple[str, bool]]:
     """Date-like text in the headline's block and its neighbours (bylines, datelines),
     nearest first, shortest first within a block (the date, not its whole meta line),
     each with whether its words or markup call it a modification. Text without a digit
     is a name or a label, or at best a weekday: never read."""
-    main = generic.heading(page)
     if main is None:
         return []
     found: list[tuple[str, bool]] = []
@@ -586,8 +586,13 @@ def is_date_element(element: HtmlElement) -> bool:
     """A <time>, or an element whose class, id or itemprop says it holds a date."""
     if not isinstance(element.tag, str):
         return False
-    markup = f"{element.get('class', '')} {element.get('id', '')} {element.get('itemprop', '')}"
-    return element.tag == "time" or bool(DATE_WORDS.search(markup))
+    if element.tag == "time":
+        return True
+    get = element.get
+    markup = f"{get('class', '')} {get('id', '')} {get('itemprop', '')}".lower()
+    # Plain substring tests: a page has thousands of marked elements, and a regex per
+    # element is most of the cost of reading the text around the headline.
+    return any(word in markup for word in DATE_MARKUP)
 
 
 def _context_words(element: HtmlElement) -> str:

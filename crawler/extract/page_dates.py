@@ -103,9 +103,10 @@ _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @ite
 #: libxml2 than comparing strings in a predicate.
 _ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 ANCESTOR_LEVELS = 4
-#: The levels whose dates may contradict a machine date: the headline's block and its
-#: parent's, where the dateline is (further out, a date is as likely someone else's).
-NEAR_LEVELS = 2
+#: The rings whose dates may contradict a machine date or say it was modified: the
+#: headline's block and its parent's, where the dateline is (further out, a date is as
+#: likely someone else's).
+NEAR_RINGS = 2
 #: Different days printed around the headline that make a list, not a dateline.
 LIST_DAYS = 3
 SIBLING_WINDOW = 4
@@ -249,14 +250,15 @@ def find_dates(
     meta = meta or Metadata(page)
     if context.day_first is None:
         context = replace(context, day_first=day_first(meta.language()))
-    main = cache(lambda: generic.heading(page))
-    texts = cache(lambda: text_dates(main()))
-    near = cache(lambda: text_dates(main(), NEAR_LEVELS))
+    rings = cache(lambda: HeadlineTexts(generic.heading(page)))
+    texts = cache(lambda: rings().upto())
+    near = cache(lambda: rings().upto(NEAR_RINGS))
     unreadable: list[tuple[str, str]] = []
     contradicted: list[PageDate] = []
     published = _published(page, url, context, meta, sources, texts, near, unreadable, contradicted)
     order = (*MACHINE_ORDER, "text")
-    modified = _first(_candidates(page, meta, "modified", order, sources, texts), context)
+    # A modification printed as such is a dateline's: next to the headline.
+    modified = _first(_candidates(page, meta, "modified", order, sources, near), context)
     if published and modified and modified.value < published.value:
         modified = None  # a "modification" before the publication is some other date
     if contradicted:
@@ -472,32 +474,51 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
             yield value
 
 
-def text_dates(main: HtmlElement | None, levels: int = ANCESTOR_LEVELS) -> list[tuple[str, bool]]:
+class HeadlineTexts:
     """Date-like text in the headline's block and its neighbours (bylines, datelines),
-    nearest first, shortest first within a block (the date, not its whole meta line),
-    each with whether its words or markup call it a modification. Text without a digit
-    is a name or a label, or at best a weekday: never read."""
-    if main is None:
-        return []
-    found: list[tuple[str, bool]] = []
-    for ring in _neighbourhoods(main, levels):
-        texts = []
-        for root in ring:
-            for element in _MARKED(root):
-                if not is_date_element(element):
-                    continue
-                text = element_text(element)
-                if (
-                    len(text) > generic.MAX_DATE_TEXT
-                    or not _DIGIT.search(text)
-                    or _in_foreign_block(element)
-                ):
-                    continue
-                modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
-                texts.append((len(text), [(t, modified) for t in printed_dates(text)]))
-        for _, candidates in sorted(texts, key=lambda text: text[0]):
-            found.extend(candidates)
-    return found
+    ring by ring outwards (`_neighbourhoods`), each ring read once and only when asked
+    for: most pages need only the nearest ones, and the outer rings are most of the page.
+
+    Within a ring, shortest first (the date, not its whole meta line); each text comes
+    with whether its words or markup call it a modification. Text without a digit is a
+    name or a label, or at best a weekday: never read.
+    """
+
+    def __init__(self, main: HtmlElement | None) -> None:
+        self._rings = _neighbourhoods(main, ANCESTOR_LEVELS) if main is not None else iter(())
+        self._read: list[list[tuple[str, bool]]] = []
+
+    def upto(self, rings: int | None = None) -> list[tuple[str, bool]]:
+        """The texts of the ``rings`` nearest rings (all when None), nearest first."""
+        while rings is None or len(self._read) < rings:
+            ring = next(self._rings, None)
+            if ring is None:
+                break
+            self._read.append(_ring_texts(ring))
+        return [text for ring in self._read[:rings] for text in ring]
+
+
+def text_dates(main: HtmlElement | None) -> list[tuple[str, bool]]:
+    """All of `HeadlineTexts` around the heading ``main``."""
+    return HeadlineTexts(main).upto()
+
+
+def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
+    texts = []
+    for root in ring:
+        for element in _MARKED(root):
+            if not is_date_element(element):
+                continue
+            text = element_text(element)
+            if (
+                len(text) > generic.MAX_DATE_TEXT
+                or not _DIGIT.search(text)
+                or _in_foreign_block(element)
+            ):
+                continue
+            modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
+            texts.append((len(text), [(t, modified) for t in printed_dates(text)]))
+    return [text for _, found in sorted(texts, key=lambda text: text[0]) for text in found]
 
 
 def printed_dates(text: str) -> list[str]:

@@ -534,3 +534,32 @@ def test_a_printed_day_that_agrees_or_is_a_modification_is_no_contradiction(
     found = dates_of(head, ARTICLE.format(f'<span class="date">{printed}</span>'))
     assert found.contradicted is None
     assert found.published is not None and found.published.raw == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20200413T16:38:07Z", "2020-04-13T16:38:07+00:00"),
+        ("20200413T163807+0200", "2020-04-13T16:38:07+02:00"),
+        ("20200413T1638Z", "2020-04-13T16:38:00+00:00"),
+    ],
+)
+def test_iso_basic_format(raw: str, expected: str) -> None:
+    utc = replace(SITE, timezone="UTC")
+    found = dates_of(meta("date", raw), ARTICLE.format(""), site=utc).published
+    assert found is not None and found.value.isoformat() == expected
+    assert found.raw.startswith("2020-04-13T16:38")  # the archive reads the same string
+
+
+def test_a_page_of_no_declared_language_is_read_in_its_headlines() -> None:
+    """A page and a site that declare no language: the dateline is read in the language
+    of the headline's block (German here), not in every language at once."""
+    bare = replace(SITE, languages=())
+    body = (
+        "<article><h1>Der Gemeinderat hat den Haushalt nach langer Debatte beschlossen</h1>"
+        "<p>Die Stadt investiert vor allem in die Schulen und in den Nahverkehr.</p>"
+        '<span class="date">Veröffentlicht am 4. März 2019</span></article>'
+    )
+    page = Selector(text=f"<html><head></head><body>{body}</body></html>")
+    found = generic_dates(page, URL, bare, FETCHED, sources=("text",)).published
+    assert found is not None and found.day.isoformat() == "2019-03-04"

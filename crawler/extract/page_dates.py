@@ -35,6 +35,7 @@ from parsel import Selector
 
 from crawler import dates
 from crawler.extract import generic
+from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata, json_types
 from crawler.extract.text import element_text
 
@@ -103,6 +104,8 @@ _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @ite
 #: libxml2 than comparing strings in a predicate.
 _ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 ANCESTOR_LEVELS = 4
+#: Characters of the headline's block that language detection reads.
+LANGUAGE_SAMPLE = 600
 #: The rings whose dates may contradict a machine date or say it was modified: the
 #: headline's block and its parent's, where the dateline is (further out, a date is as
 #: likely someone else's).
@@ -135,6 +138,8 @@ _PRINTED_DATE = re.compile(
 )
 _NUMBERS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
+#: ISO 8601's basic format, `20200413T16:38:07Z`, as the extended one the dates module reads.
+_COMPACT_ISO = re.compile(r"^((?:19|20)\d\d)(\d\d)(\d\d)T(\d\d):?(\d\d)(?::?(\d\d))?(?=$|Z|[+-.])")
 _CLOCK_TIME = re.compile(r"\d[:h]\d\d")
 _SPACED_NUMERIC = re.compile(r"(\d)\s?([./])\s?(?=\d)")
 #: `3/4/2020`: 3 April or March 4, as the writer's country has it.
@@ -196,7 +201,7 @@ class Context:
         """
         if not raw or not raw.strip():
             return None
-        raw = self._ordered(raw.strip())
+        raw = self._ordered(_COMPACT_ISO.sub(_extended_iso, raw.strip()))
         if raw is None:
             return None
         parsed = dates.parse_date(
@@ -228,6 +233,11 @@ class Context:
         return f"{raw[: match.start()]}{first}.{second}.{year}{raw[match.end() :]}"
 
 
+def _extended_iso(match: re.Match[str]) -> str:
+    year, month, day, hour, minute, second = match.groups()
+    return f"{year}-{month}-{day}T{hour}:{minute}" + (f":{second}" if second else "")
+
+
 def day_first(declared: str | None) -> bool | None:
     """From a page's declared locale (`en-GB`, `en_US`): whether its English writes the
     day first; None for English without a region and for other languages."""
@@ -250,7 +260,10 @@ def find_dates(
     meta = meta or Metadata(page)
     if context.day_first is None:
         context = replace(context, day_first=day_first(meta.language()))
-    rings = cache(lambda: HeadlineTexts(generic.heading(page)))
+    heading = cache(lambda: generic.heading(page))
+    if not context.languages:
+        context = replace(context, languages=_detected_languages(heading()))
+    rings = cache(lambda: HeadlineTexts(heading()))
     texts = cache(lambda: rings().upto())
     near = cache(lambda: rings().upto(NEAR_RINGS))
     unreadable: list[tuple[str, str]] = []
@@ -264,6 +277,20 @@ def find_dates(
     if contradicted:
         return PageDates(None, modified, None, contradicted[0])
     return PageDates(published, modified, None if published or not unreadable else unreadable[0])
+
+
+def _detected_languages(heading: HtmlElement | None) -> tuple[str, ...]:
+    """The language of the headline's block, for a page and site that declare none.
+
+    Read in every language at once, printed dates are slow to read (every locale is
+    tried) and ambiguous (a word of one language is a month name in another); the
+    text next to the headline says which language its dates are in.
+    """
+    block = heading.getparent() if heading is not None else None
+    if block is None:
+        return ()
+    code = detect_language(element_text(block)[:LANGUAGE_SAMPLE])
+    return dates.known_languages((code,)) if code else ()
 
 
 def _published(

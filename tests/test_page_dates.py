@@ -19,7 +19,8 @@ from parsel import Selector
 from crawler.dates import CLOCK_SKEW
 from crawler.extract import extract_article
 from crawler.extract.article import generic_dates
-from crawler.extract.page_dates import FLOOR, SOURCES, PageDates, is_list, url_date
+from crawler.extract.date_candidates import is_list, url_date
+from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
 

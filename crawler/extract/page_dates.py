@@ -8,11 +8,16 @@ reliable (the order of `SOURCES` below, measured on htmldate's 1,000-page evalua
 bench/README.md), and within a source, publication names before creation names; a full
 date in the URL decides the day over machine dates on another day. A candidate is taken
 only when the dates module reads it and it is plausible: not after the crawl's reference
-time, not before `FLOOR`. Comment threads, related-article and "latest
-news" blocks, sidebars and footers are never searched, so their newer dates are not taken
-for the article's. When none of those is found, htmldate's heuristics (already installed
-with trafilatura) search the rest of the page, which finds the dates of pages no markup
-announces.
+time, not before `FLOOR`. Comment threads, related-article and "latest news" blocks,
+sidebars and footers are never searched, so their newer dates are not taken for the
+article's; several different days around the headline are a list, not a dateline.
+
+The days the page prints next to its headline check its machine date: a UTC instant
+takes the printed day it falls on (the publisher's day, which UTC does not say), and a
+machine date that no printed day agrees with is not taken at all (`contradicted`): a
+wrong date files an article under the wrong day for ever, no date is a visible gap.
+When nothing of this dates the page, htmldate's heuristics (already installed with
+trafilatura) search the rest of it, which finds the dates of pages no markup announces.
 """
 
 from __future__ import annotations
@@ -23,23 +28,29 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from functools import cache
-from itertools import islice
-from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dateparser.timezone_parser import pop_tz_offset_from_string
 from htmldate import find_date
-from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
 from crawler import dates
 from crawler.extract import generic
+from crawler.extract.date_candidates import (
+    META_NAMES,
+    HeadlineTexts,
+    Kind,
+    is_list,
+    jsonld_dates,
+    printed_days,
+    time_dates,
+    url_date,
+)
 from crawler.extract.language import detect_language
-from crawler.extract.metadata import Metadata, json_types
+from crawler.extract.metadata import Metadata
 from crawler.extract.text import element_text
 
-Kind = Literal["published", "modified"]
 #: Where a date was found, surest first; the site's own `selector` is surer than any.
 SOURCES = ("selector", "meta", "jsonld", "time", "url", "text", "htmldate")
 #: Sources of machine-written dates, surest first; a year-less selected date may take
@@ -50,71 +61,12 @@ MACHINE_SOURCES = frozenset(MACHINE_ORDER)
 #: birth dates and copyright lines.
 FLOOR = datetime(1995, 1, 1, tzinfo=UTC)
 
-#: Meta names (lower-cased name, property, itemprop or http-equiv) by kind, surest first.
-META_NAMES: dict[Kind, tuple[str, ...]] = {
-    "published": (
-        "article:published_time", "og:published_time", "og:article:published_time",
-        "article.published", "datepublished", "date_published", "published_time",
-        "published-date", "publication_date", "publish-date", "publish_date", "publishdate",
-        "pubdate", "og:pubdate", "bt:pubdate", "parsely-pub-date", "sailthru.date",
-        "citation_publication_date", "citation_date", "citation_online_date",
-        "dc.date.issued", "dcterms.issued", "dc.date.published", "dc.date.created",
-        "dcterms.created", "dc.date", "dcterms.date", "date", "datecreated", "created",
-        "cxenseparse:recs:publishtime", "originalpublicationdate", "article_date_original",
-        "displaydate", "release_date", "uploaddate",
-    ),
-    "modified": (
-        "article:modified_time", "og:updated_time", "article:updated_time", "datemodified",
-        "date_modified", "dcterms.modified", "dc.date.modified", "last-modified", "lastmod",
-        "revised",
-    ),
-}  # fmt: skip
-#: JSON-LD keys by kind, surest first.
-JSONLD_KEYS: dict[Kind, tuple[str, ...]] = {
-    "published": ("datePublished", "dateCreated", "uploadDate"),
-    "modified": ("dateModified",),
-}
-#: JSON-LD objects whose dates are not the page's.
-_FOREIGN_TYPES = frozenset({"Comment", "Answer", "Question", "Event", "Offer", "Review"})
-_ITEMPROPS: dict[Kind, tuple[str, ...]] = {
-    "published": ("datePublished", "dateCreated"),
-    "modified": ("dateModified",),
-}
-#: Class or id words of blocks whose dates are someone else's: comments, teasers of
-#: other articles, sidebars, footers.
-FOREIGN_BLOCK = re.compile(
-    r"comment|reply|respon[sd]|related|latest|popular|recommend|teaser|sidebar|widget|"
-    r"footer|more-?news|also|trending|most-?read|other|similar|discuss|forum",
-    re.I,
-)
-_FOREIGN_TAGS = frozenset({"aside", "footer", "nav"})
-#: Words of an element or its label that mark a modification date.
-MODIFIED_WORDS = re.compile(
-    r"updated?|modified|edited|revised|aktualisiert|geändert|обновлено|обновлен|"
-    r"оновлено|yenilən|güncellen|mis à jour|actualizado|aggiornato",
-    re.I,
-)
-#: Elements that may be date elements: libxml2 skips the bare ones before Python looks
-#: (cheaper than testing the words in XPath, whose string functions are slow).
-_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
-#: Every `itemprop` value of a page, each knowing its element (`getparent`): cheaper in
-#: libxml2 than comparing strings in a predicate.
-_ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
-ANCESTOR_LEVELS = 4
 #: Characters of the headline's block that language detection reads.
 LANGUAGE_SAMPLE = 600
 #: The rings whose dates may contradict a machine date or say it was modified: the
 #: headline's block and its parent's, where the dateline is (further out, a date is as
 #: likely someone else's).
 NEAR_RINGS = 2
-#: Different days printed around the headline that make a list, not a dateline.
-LIST_DAYS = 3
-SIBLING_WINDOW = 4
-_URL_DATE = re.compile(
-    r"(?<![\d])((?:19|20)\d{2})([/_.-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?![\d])"
-)
-_URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
-_DIGIT = re.compile(r"\d")
 #: Text that names a day: a year, a numeric day and month, or a day and a month name.
 _DAY = re.compile(
     r"(?:19|20)\d\d|\d{1,2}\s*[./-]\s*\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,}|[^\W\d_]{3,}\.?\s+\d{1,2}\b"
@@ -122,23 +74,11 @@ _DAY = re.compile(
 _OFFSET = re.compile(r"Z$|([+-])(\d{2}):?(\d{2})$")
 #: A zone name or abbreviation a printed date may end with ("GMT", "WIB", "ET", "CEST").
 _ZONE_WORD = re.compile(r"\b(?![AP]M\b)[A-Z]{2,5}\b")
-#: A full date inside a longer line ("Erschienen am 26. Jan 2022 im Format Aktuelles",
-#: "Von Redaktion 4. 2. 2022", "Publié le 02/11/2023 à 14h49"), with a clock time right
-#: after it: ISO, numeric day-month-year, day-month name-year, month name-day-year.
-_PRINTED_DATE = re.compile(
-    r"(?<![\d.])(?:"
-    r"(?:19|20)\d\d-\d{1,2}-\d{1,2}"
-    r"|\d{1,2}\s?[./]\s?\d{1,2}\s?[./]\s?(?:19|20)\d\d"
-    r"|\d{1,2}\.?\s+[^\W\d_]{3,}\.?,?\s+(?:19|20)\d\d"
-    r"|[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d"
-    r")(?![\d])(?:,?\s+\d{1,2}:\d{2}(?![\d]))?"
-)
 _NUMBERS = re.compile(r"\d+")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 #: ISO 8601's basic format, `20200413T16:38:07Z`, as the extended one the dates module reads.
 _COMPACT_ISO = re.compile(r"^((?:19|20)\d\d)(\d\d)(\d\d)T(\d\d):?(\d\d)(?::?(\d\d))?(?=$|Z|[+-.])")
 _CLOCK_TIME = re.compile(r"\d[:h]\d\d")
-_SPACED_NUMERIC = re.compile(r"(\d)\s?([./])\s?(?=\d)")
 #: `3/4/2020`: 3 April or March 4, as the writer's country has it.
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)(?![\d/])")
 #: Regions whose English writes the month first; the rest of the English-writing world
@@ -347,23 +287,6 @@ def _dated(texts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     return (text for text in texts if _DAY.search(text[1]))
 
 
-def is_list(texts: list[tuple[str, str]]) -> bool:
-    """Whether the dates printed around the headline are a list: as many different days
-    as `LIST_DAYS` are the dates of other articles (an index page, teasers next to the
-    story), and which of them, if any, is the article's, their place does not say."""
-    days = {match[0] for _, text in texts if (match := _PRINTED_DATE.search(text))}
-    return len(days) >= LIST_DAYS
-
-
-def printed_days(texts: list[tuple[str, bool]]) -> list[str]:
-    """The full dates (with their year) printed as publication dates in ``texts``; none
-    when they are a list (`is_list`)."""
-    published = [("text", text) for text, modified in texts if not modified]
-    if is_list(published):
-        return []
-    return [match[0] for _, text in published if (match := _PRINTED_DATE.search(text))]
-
-
 def contradicts(found: PageDate, printed: list[str], context: Context) -> bool:
     """Whether the page prints days next to its headline and none is ``found``'s day.
 
@@ -463,111 +386,6 @@ def _candidates(
                 yield source, value
 
 
-def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
-    """The article object's dates first, then those of the page's other objects."""
-    others = (o for document in meta.jsonld_documents for o in document if o is not meta.jsonld)
-    objects = [meta.jsonld, *others]
-    for obj in objects:
-        if json_types(obj) & _FOREIGN_TYPES:
-            continue
-        for key in JSONLD_KEYS[kind]:
-            value = _json_text(obj.get(key))
-            if value:
-                yield value
-
-
-def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
-    """Machine dates of `itemprop` and `<time>` elements outside comments and teasers."""
-    props = _ITEMPROPS[kind]
-    for prop in _ITEMPROP_VALUES(page.root):
-        element = prop.getparent()
-        if prop.strip() in props and not _in_foreign_block(element):
-            value = _element_date(element)
-            if value:
-                yield value
-    if kind == "modified":
-        return
-    for element in page.root.iter("time"):
-        value = (element.get("datetime") or "").strip()
-        if (
-            value
-            and (element.get("pubdate") is not None or _in_article(element))
-            and not _in_foreign_block(element)
-            and not MODIFIED_WORDS.search(_context_words(element))
-        ):
-            yield value
-
-
-class HeadlineTexts:
-    """Date-like text in the headline's block and its neighbours (bylines, datelines),
-    ring by ring outwards (`_neighbourhoods`), each ring read once and only when asked
-    for: most pages need only the nearest ones, and the outer rings are most of the page.
-
-    Within a ring, shortest first (the date, not its whole meta line); each text comes
-    with whether its words or markup call it a modification. Text without a digit is a
-    name or a label, or at best a weekday: never read.
-    """
-
-    def __init__(self, main: HtmlElement | None) -> None:
-        self._rings = _neighbourhoods(main, ANCESTOR_LEVELS) if main is not None else iter(())
-        self._read: list[list[tuple[str, bool]]] = []
-
-    def upto(self, rings: int | None = None) -> list[tuple[str, bool]]:
-        """The texts of the ``rings`` nearest rings (all when None), nearest first."""
-        while rings is None or len(self._read) < rings:
-            ring = next(self._rings, None)
-            if ring is None:
-                break
-            self._read.append(_ring_texts(ring))
-        return [text for ring in self._read[:rings] for text in ring]
-
-
-def text_dates(main: HtmlElement | None) -> list[tuple[str, bool]]:
-    """All of `HeadlineTexts` around the heading ``main``."""
-    return HeadlineTexts(main).upto()
-
-
-def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
-    texts = []
-    for root in ring:
-        for element in _MARKED(root):
-            if not is_date_element(element):
-                continue
-            text = element_text(element)
-            if (
-                len(text) > generic.MAX_DATE_TEXT
-                or not _DIGIT.search(text)
-                or _in_foreign_block(element)
-            ):
-                continue
-            modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
-            texts.append((len(text), [(t, modified) for t in printed_dates(text)]))
-    return [text for _, found in sorted(texts, key=lambda text: text[0]) for text in found]
-
-
-def printed_dates(text: str) -> list[str]:
-    """The line itself, then the full date inside it when the dates module cannot read
-    the whole line (a byline: "Von Redaktion, 4. 2. 2022")."""
-    match = _PRINTED_DATE.search(text)
-    if match is None or match[0] == text:
-        return [text]
-    return [text, _SPACED_NUMERIC.sub(r"\1\2", match[0])]
-
-
-def url_date(url: str) -> str | None:
-    """A full date in the URL path (`/2018/09/13/`, `/2018-09-13-`, `/20180913/`) as ISO."""
-    path = url.split("?", 1)[0].split("#", 1)[0]
-    match = _URL_DATE_SLASHED.search(path)
-    if match:
-        year, month, day = match.groups()
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    match = _URL_DATE.search(path.split("//", 1)[-1].partition("/")[2])
-    if match:
-        year, _, month, day = match.groups()
-        return f"{year}-{month}-{day}"
-    return None
-
-
 def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
     """htmldate's reading of the whole page.
 
@@ -607,74 +425,3 @@ def _local(value: datetime, raw: str, timezone: str) -> datetime:
     return value.astimezone(
         dt_timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
     )
-
-
-def _neighbourhoods(element: HtmlElement, levels: int) -> Iterator[list[HtmlElement]]:
-    """Ever wider rings around the heading, each only what the previous did not hold: its
-    parent's block, then the rest of each ancestor's a few levels up, below <body>; then,
-    when <body> is reached, the blocks next to the heading's own top-level block."""
-    top, node = element, element.getparent()
-    for _ in range(levels):
-        if node is None or node.tag in ("body", "html"):
-            break
-        yield [node] if top is element else [c for c in node.iterchildren("*") if c is not top]
-        top, node = node, node.getparent()
-    else:
-        return
-    yield [
-        *islice(top.itersiblings("*", preceding=True), SIBLING_WINDOW),
-        *islice(top.itersiblings("*"), SIBLING_WINDOW),
-    ]
-
-
-def is_date_element(element: HtmlElement) -> bool:
-    """A <time>, or an element whose class, id or itemprop says it holds a date: has a
-    word such as "date", "time", "publish", "posted", "meta" or "created" in it
-    ("pubdate", "dateline", "timestamp", "post-meta", ...)."""
-    if not isinstance(element.tag, str):
-        return False
-    if element.tag == "time":
-        return True
-    get = element.get
-    markup = f"{get('class', '')} {get('id', '')} {get('itemprop', '')}".lower()
-    # Plain substring tests, not a regex: a page has thousands of marked elements.
-    return (
-        "date" in markup
-        or "time" in markup
-        or "publish" in markup
-        or "posted" in markup
-        or "meta" in markup
-        or "created" in markup
-    )
-
-
-def _context_words(element: HtmlElement) -> str:
-    return " ".join(element.get(a, "") for a in ("class", "id", "itemprop", "name"))
-
-
-def _in_article(element: HtmlElement) -> bool:
-    return any(a.tag in ("article", "main") for a in element.iterancestors())
-
-
-def _in_foreign_block(element: HtmlElement) -> bool:
-    """Inside a comment thread, a teaser list, a sidebar or a footer."""
-    for ancestor in element.iterancestors():
-        if ancestor.tag in _FOREIGN_TAGS:
-            return True
-        markup = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if markup.strip() and FOREIGN_BLOCK.search(markup):
-            return True
-    return False
-
-
-def _element_date(element: HtmlElement) -> str | None:
-    value = element.get("datetime") or element.get("content") or element_text(element)
-    return value.strip() if value and value.strip() else None
-
-
-def _json_text(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = next((v for v in value if isinstance(v, str | int | float)), None)
-    if isinstance(value, str | int | float) and str(value).strip():
-        return str(value).strip()
-    return None

@@ -564,3 +564,27 @@ def test_a_page_of_no_declared_language_is_read_in_its_headlines() -> None:
     page = Selector(text=f"<html><head></head><body>{body}</body></html>")
     found = generic_dates(page, URL, bare, FETCHED, sources=("text",)).published
     assert found is not None and found.day.isoformat() == "2019-03-04"
+
+
+PLAIN = (
+    "<div><h2>Budget approved</h2><p>The council approved the budget after a long debate "
+    "about schools and buses in the town.</p><p>Posted on 4 March 2019 by the editors.</p>{}"
+    "</div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("later", "expected", "contradicted"),
+    [
+        ("", "2019-03-04", None),  # one day on the page: htmldate's reading is taken
+        ("<p>Last changed on 6 May 2019.</p>", None, "2019-03-04"),  # two: a guess, not taken
+    ],
+)
+def test_htmldate_is_taken_only_when_sure(
+    later: str, expected: str | None, contradicted: str | None
+) -> None:
+    found = dates_of("", PLAIN.format(later), sources=("htmldate",))
+    assert (found.published.day.isoformat() if found.published else None) == expected
+    assert (found.contradicted.day.isoformat() if found.contradicted else None) == contradicted
+    if contradicted:
+        assert found.contradicted.source == "htmldate"

@@ -113,8 +113,9 @@ class PageDates:
     #: When no publication date was found: the first (source, string) the page declared
     #: as one in its machine data that could not be read, so that the archive says why.
     unreadable: tuple[str, str] | None = None
-    #: A machine publication date the page contradicts, so not taken: no day the page
-    #: prints next to its headline is that date's day (`contradicts`).
+    #: A publication date the page contradicts, so not taken: a machine date no day
+    #: printed next to the headline agrees with (`contradicts`), or htmldate's oldest
+    #: date of a page whose newest is another day (`_htmldate_unsure`).
     contradicted: PageDate | None = None
 
 
@@ -272,15 +273,32 @@ def _published(
             return replace(found, day=in_url.day)
     if in_url is not None:
         return in_url
-    guessed = cache(lambda: _htmldate(page, url, context) if "htmldate" in sources else None)
     listed = is_list(texts_found())
+    printed_first = None if listed else _first(_dated(texts_found()), context)
+    if printed_first is not None:
+        return printed_first
+    guessed = _htmldate(page, url, context) if "htmldate" in sources else None
+    if guessed is not None and _htmldate_unsure(page, url, context, guessed):
+        contradicted.append(guessed)
+        return None
     # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
     return (
-        (None if listed else _first(_dated(texts_found()), context))
-        or guessed()
+        guessed
         or (_first(_dated(texts_found()), context) if listed else None)
         or _first(iter(texts_found()), context, relative=True)
     )
+
+
+def _htmldate_unsure(page: Selector, url: str, context: Context, oldest: PageDate) -> bool:
+    """Whether htmldate, asked for the page's newest date instead of its oldest, names
+    another day.
+
+    htmldate reads pages no markup dates; when it finds several plausible days there,
+    which one is the publication it guesses, and a guess files the article under the
+    wrong day as often as not (bench/README.md); without one, the gap is visible.
+    """
+    newest = _htmldate(page, url, context, original=False)
+    return newest is not None and newest.day != oldest.day
 
 
 def _dated(texts: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
@@ -386,8 +404,11 @@ def _candidates(
                 yield source, value
 
 
-def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
-    """htmldate's reading of the whole page.
+def _htmldate(
+    page: Selector, url: str, context: Context, *, original: bool = True
+) -> PageDate | None:
+    """htmldate's reading of the whole page: its oldest plausible date, the original
+    publication (its newest with ``original=False``).
 
     It is given the parsed tree, never a string: a string that looks like a URL it
     downloads. It prunes a copy of a tree it is given (htmldate 1.11), so the page's own
@@ -397,7 +418,7 @@ def _htmldate(page: Selector, url: str, context: Context) -> PageDate | None:
         found = find_date(
             page.root,
             extensive_search=True,
-            original_date=True,
+            original_date=original,
             url=url,
             min_date=context.floor.replace(tzinfo=None),
             max_date=context.reference.astimezone(ZoneInfo(context.timezone)).replace(tzinfo=None),

@@ -510,14 +510,14 @@ def test_a_list_of_dates_is_read_only_when_nothing_else_dates_the_page() -> None
         ),
     ],
 )
-def test_a_date_the_page_contradicts_is_not_taken(head: str, printed: str) -> None:
+def test_the_printed_date_over_a_machine_date_it_contradicts(head: str, printed: str) -> None:
     body = ARTICLE.format(f'<span class="date">{printed}</span>')
-    found = dates_of(head, body)
-    assert found.published is None
-    assert found.contradicted is not None and found.contradicted.source in ("meta", "jsonld")
+    found = dates_of(head, body).published
+    assert found is not None and found.source == "text"
+    assert found.raw in printed  # the full date read, kept for the archive to read again
     page = Selector(text=f"<html lang='en'><head>{head}</head><body>{body}</body></html>")
     article = extract_article(page, URL, SITE, fetched_at=FETCHED)
-    assert (article.published_raw, article.sources["published"]) == (None, "contradicted")
+    assert (article.published_raw, article.sources["published"]) == (found.raw, "text")
 
 
 @pytest.mark.parametrize(
@@ -533,7 +533,6 @@ def test_a_printed_day_that_agrees_or_is_a_modification_is_no_contradiction(
 ) -> None:
     head = meta("article:published_time", raw, "property")
     found = dates_of(head, ARTICLE.format(f'<span class="date">{printed}</span>'))
-    assert found.contradicted is None
     assert found.published is not None and found.published.raw == raw
 
 

@@ -14,10 +14,11 @@ article's; several different days around the headline are a list, not a dateline
 
 The days the page prints next to its headline check its machine date: a UTC instant
 takes the printed day it falls on (the publisher's day, which UTC does not say), and a
-machine date that no printed day agrees with is not taken at all (`contradicted`): a
-wrong date files an article under the wrong day for ever, no date is a visible gap.
-When nothing of this dates the page, htmldate's heuristics (already installed with
-trafilatura) search the rest of it, which finds the dates of pages no markup announces.
+machine date that no printed day agrees with gives way to the printed one. When nothing
+of this dates the page, htmldate's heuristics (already installed with trafilatura)
+search the rest of it, which finds the dates of pages no markup announces; its reading
+is taken only when it is sure, since a wrong date files an article under the wrong day
+for ever and no date is a visible gap (`contradicted`).
 """
 
 from __future__ import annotations

@@ -248,9 +248,12 @@ def _published(
     A URL's date is fixed when the article is first filed, in the site's own day, while
     metadata dates are often reset by CMS migrations and republishing, or written in UTC,
     which can be the next or previous day: the URL's day decides, and a machine date on
-    that day (at some real-world offset) keeps its time of day. The text next to the
-    headline comes before htmldate, which takes an "Updated" line or a "latest news"
-    list in the article's block for the date (bench/README.md weighs the two).
+    that day (at some real-world offset) keeps its time of day. Without one, the days
+    printed next to the headline check the machine date (`_on_printed_day`,
+    `shown_instead`). The text next to the headline comes before htmldate, which takes
+    an "Updated" line or a "latest news" list in the article's block for the date, and
+    htmldate's reading is taken only when it is sure; an unsure one is added to
+    ``contradicted``.
     """
     in_url = context.read(url_date(url), "url") if "url" in sources else None
     texts_found = cache(

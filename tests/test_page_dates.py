@@ -587,3 +587,6 @@ def test_htmldate_is_taken_only_when_sure(
     assert (found.contradicted.day.isoformat() if found.contradicted else None) == contradicted
     if contradicted:
         assert found.contradicted.source == "htmldate"
+        page = Selector(text=f"<html lang='en'><body>{PLAIN.format(later)}</body></html>")
+        article = extract_article(page, URL, SITE, fetched_at=FETCHED)
+        assert (article.published_raw, article.sources["published"]) == (None, "contradicted")

@@ -14,6 +14,7 @@ from types import MappingProxyType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from parsel import Selector
 
 from crawler.dates import CLOCK_SKEW
@@ -590,3 +591,16 @@ def test_htmldate_is_taken_only_when_sure(
         page = Selector(text=f"<html lang='en'><body>{PLAIN.format(later)}</body></html>")
         article = extract_article(page, URL, SITE, fetched_at=FETCHED)
         assert (article.published_raw, article.sources["published"]) == (None, "contradicted")
+
+
+def test_htmldate_leaves_the_crawls_tree_whole() -> None:
+    """htmldate prunes the tree it searches; the crawl's own tree, which the other fields
+    are read from after the dates, must come back unchanged."""
+    page = Selector(
+        text="<html lang='en'><body><nav>Menu</nav>"
+        + PLAIN.format("<script>var x = 1;</script><footer>© 2019</footer>")
+        + "</body></html>"
+    )
+    before = etree.tostring(page.root)
+    assert generic_dates(page, URL, SITE, FETCHED).published is not None
+    assert etree.tostring(page.root) == before

@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -113,11 +114,16 @@ def score(pages: Sequence[Page], answers: dict[str, Answer]) -> Score:
 
 
 def bench_site(url: str) -> SiteDefinition:
-    """A site definition with no selectors, languages or zone, as a site added bare has."""
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    """A site definition with no selectors, languages or zone, as a site added bare has;
+    one per host, as a crawl builds one per site, not one per page."""
+    return _site_of((urlsplit(url).hostname or "").removeprefix("www."))
+
+
+@cache
+def _site_of(host: str) -> SiteDefinition:
     return SiteDefinition(
         name="bench",
-        start_urls=(url,),
+        start_urls=(f"https://{host}/",),
         article_url=re.compile("."),
         allowed_domains=(host,),
         path=Path("bench.toml"),
@@ -134,7 +140,13 @@ def ours(
         site = bench_site(page.url)
         found = generic_dates(response.selector, page.url, site, reference, sources=sources)
         if origins is not None:
-            origins[page.url] = found.published.source if found.published else "none"
+            origins[page.url] = (
+                found.published.source
+                if found.published
+                else "contradicted"
+                if found.contradicted
+                else "none"
+            )
         return found.published.day.isoformat() if found.published else None
 
     return answer

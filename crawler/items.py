@@ -56,7 +56,8 @@ class Article:
     #: Where the publication date was found: "selector" (the site's own), or the generic
     #: layer's "meta", "jsonld", "time", "text", "url" or "htmldate" (see
     #: crawler/extract/page_dates.py), or "feed" (the feed or sitemap that linked it), so
-    #: that sure dates can be told from guesses.
+    #: that sure dates can be told from guesses; "contradicted" when the page's dates
+    #: disagree and none was taken (published_raw is then None).
     published_source: str | None = None
     modified_at: str | None = None
     modified_raw: str | None = None

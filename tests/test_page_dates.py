@@ -14,12 +14,14 @@ from types import MappingProxyType
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 from parsel import Selector
 
 from crawler.dates import CLOCK_SKEW
 from crawler.extract import extract_article
 from crawler.extract.article import generic_dates
-from crawler.extract.page_dates import FLOOR, SOURCES, PageDates, url_date
+from crawler.extract.date_candidates import is_list, url_date
+from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
 
@@ -46,10 +48,16 @@ def meta(name: str, content: str, attribute: str = "name") -> str:
 
 
 def dates_of(
-    head: str = "", body: str = "", url: str = URL, sources: Collection[str] = SOURCES
+    head: str = "",
+    body: str = "",
+    url: str = URL,
+    sources: Collection[str] = SOURCES,
+    *,
+    lang: str = "en",
+    site: SiteDefinition = SITE,
 ) -> PageDates:
-    page = Selector(text=f"<html lang='en'><head>{head}</head><body>{body}</body></html>")
-    return generic_dates(page, url, SITE, FETCHED, sources=sources)
+    page = Selector(text=f"<html lang='{lang}'><head>{head}</head><body>{body}</body></html>")
+    return generic_dates(page, url, site, FETCHED, sources=sources)
 
 
 ARTICLE = "<article><h1>Budget approved</h1>{}" + PROSE + "</article>"
@@ -76,7 +84,7 @@ SOURCE_CASES = [
         ),
         ARTICLE.format(""),
         URL,
-        "2018-09-13T14:15:00+00:00",
+        "2018-09-13T15:15:00+01:00",
         "jsonld",
     ),
     (
@@ -108,7 +116,7 @@ SOURCE_CASES = [
         "",
         ARTICLE.format('<time datetime="2018-09-13T14:15:00Z">13 September</time>'),
         URL,
-        "2018-09-13T14:15:00+00:00",
+        "2018-09-13T15:15:00+01:00",
         "time",
     ),
     (
@@ -199,7 +207,7 @@ TRAP_CASES = [
         meta("article:published_time", "2018-09-14T02:00:00Z", "property"),
         ARTICLE.format(""),
         "https://example.com/news/2018/09/13/budget",
-        "2018-09-14T02:00:00+00:00",
+        "2018-09-14T03:00:00+01:00",
         "meta",
     ),
     (
@@ -229,8 +237,48 @@ TRAP_CASES = [
         ),
         ARTICLE.format(""),
         URL,
-        "2018-09-13T10:00:00+00:00",
+        "2018-09-13T11:00:00+01:00",
         "jsonld",
+    ),
+    (
+        "metadata in UTC takes the day printed by the headline when the instant is on it",
+        meta("article:published_time", "2021-11-04T23:00:00Z", "property"),
+        ARTICLE.format('<span class="date">5 November 2021</span>'),
+        URL,
+        "2021-11-05",
+        "meta",
+    ),
+    (
+        "metadata at its own offset keeps its day, whatever the text says",
+        meta("article:published_time", "2020-04-16T01:00:03+05:30", "property"),
+        ARTICLE.format('<span class="date">15 April 2020</span>'),
+        URL,
+        "2020-04-16",
+        "meta",
+    ),
+    (
+        "the date inside a byline line",
+        "",
+        ARTICLE.format('<p class="post-meta">Published in News on 26 Jan 2022 by Jo Smith</p>'),
+        URL,
+        "2022-01-26",
+        "text",
+    ),
+    (
+        "a spaced numeric date inside a byline",
+        "",
+        ARTICLE.format('<p class="post-meta">Von Redaktion 4. 2. 2022.</p>'),
+        URL,
+        "2022-02-04",
+        "text",
+    ),
+    (
+        "a printed date's day at the zone it names",
+        "",
+        ARTICLE.format('<span class="date">7:40 p.m. ET March 17, 2020</span>'),
+        URL,
+        "2020-03-17",
+        "text",
     ),
     (
         "relative text only when nothing else dates the page",
@@ -383,3 +431,176 @@ def test_any_text_gives_a_plausible_date_or_none(meta_value: str, text: str) -> 
     found = dates_of(head, body)
     for date in (found.published, found.modified):
         assert date is None or FLOOR <= date.value <= FETCHED + CLOCK_SKEW
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en-GB", "2020-10-02"),
+        ("en-IN", "2020-10-02"),
+        ("en-US", "2020-02-10"),
+        ("en", None),  # English of no stated region: 2 October or February 10, unknown
+        ("fr", "2020-10-02"),  # the language's own order
+    ],
+)
+def test_slashed_dates_by_the_pages_locale(lang: str, expected: str | None) -> None:
+    body = ARTICLE.format('<span class="date">02/10/2020</span>')
+    site = replace(SITE, languages=())  # the page's language is the one read in
+    found = dates_of("", body, sources=("text",), lang=lang, site=site).published
+    assert (found.day.isoformat() if found else None) == expected
+    if found is not None:  # the archive reads the string kept, and must read the same day
+        assert found.raw in ("02.10.2020", "02/10/2020")
+
+
+def test_slashed_date_that_is_not_ambiguous_needs_no_locale() -> None:
+    body = ARTICLE.format('<span class="date">25/10/2020</span>')
+    found = dates_of("", body, sources=("text",), lang="en").published
+    assert found is not None and found.day.isoformat() == "2020-10-25"
+
+
+def test_utc_instant_on_the_sites_day() -> None:
+    berlin = replace(SITE, timezone="Europe/Berlin")
+    head = meta("article:published_time", "2021-11-04T23:30:00Z", "property")
+    found = dates_of(head, ARTICLE.format(""), site=berlin).published
+    assert found is not None
+    assert (found.day.isoformat(), found.raw) == ("2021-11-05", "2021-11-04T23:30:00Z")
+
+
+LIST = (
+    '<ul class="posts">'
+    + "".join(f'<li><span class="date">{day} March 2019</span> Post</li>' for day in (4, 2, 1))
+    + "</ul>"
+)
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["4 March 2019", "Posted 4 March 2019"], False),
+        (["4 March 2019", "2 March 2019"], False),
+        (["4 March 2019", "2 March 2019", "01.03.2019 10:00"], True),
+        (["2 hours ago", "yesterday", "Monday"], False),
+    ],
+)
+def test_dates_around_the_headline_that_are_a_list(texts: list[str], expected: bool) -> None:
+    assert is_list([("text", text) for text in texts]) is expected
+
+
+def test_a_list_of_dates_is_read_only_when_nothing_else_dates_the_page() -> None:
+    """An index page: the teasers' dates are the last resort, and the URL comes first."""
+    body = f"<main><h1>Blog</h1>{LIST}</main>"
+    found = dates_of("", body, sources=("text",)).published
+    assert found is not None and found.day.isoformat() == "2019-03-04"
+    head = meta("article:published_time", "2019-03-04T23:30:00Z", "property")
+    kept = dates_of(head, body, sources=("meta", "text")).published
+    assert kept is not None and kept.day.isoformat() == "2019-03-04"  # no printed day
+
+
+@pytest.mark.parametrize(
+    ("head", "printed"),
+    [
+        (
+            meta("article:published_time", "2021-12-20T11:02:44+01:00", "property"),
+            "27 January 2022",
+        ),
+        (meta("article:published_time", "2021-11-04T12:00:00Z", "property"), "7 November 2021"),
+        (meta("date", "2020-04-30"), "29 April 2020 12:01"),  # a day alone is no instant
+        (
+            jsonld({"@type": "NewsArticle", "datePublished": "2021-01-01T11:00:00.000Z"}),
+            "01.04.2023, 12:00",
+        ),
+    ],
+)
+def test_the_printed_date_over_a_machine_date_it_contradicts(head: str, printed: str) -> None:
+    body = ARTICLE.format(f'<span class="date">{printed}</span>')
+    found = dates_of(head, body).published
+    assert found is not None and found.source == "text"
+    assert found.raw in printed  # the full date read, kept for the archive to read again
+    page = Selector(text=f"<html lang='en'><head>{head}</head><body>{body}</body></html>")
+    article = extract_article(page, URL, SITE, fetched_at=FETCHED)
+    assert (article.published_raw, article.sources["published"]) == (found.raw, "text")
+
+
+@pytest.mark.parametrize(
+    ("raw", "printed"),
+    [
+        ("2020-04-16T01:00:03+05:30", "15 April 2020"),  # the 15th in Europe: one instant
+        ("2021-11-04T10:00:00+01:00", "Updated 9 November 2021"),  # a modification
+        ("2021-11-04T10:00:00+01:00", "4 November 2021, 10:00"),
+    ],
+)
+def test_a_printed_day_that_agrees_or_is_a_modification_is_no_contradiction(
+    raw: str, printed: str
+) -> None:
+    head = meta("article:published_time", raw, "property")
+    found = dates_of(head, ARTICLE.format(f'<span class="date">{printed}</span>'))
+    assert found.published is not None and found.published.raw == raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20200413T16:38:07Z", "2020-04-13T16:38:07+00:00"),
+        ("20200413T163807+0200", "2020-04-13T16:38:07+02:00"),
+        ("20200413T1638Z", "2020-04-13T16:38:00+00:00"),
+    ],
+)
+def test_iso_basic_format(raw: str, expected: str) -> None:
+    utc = replace(SITE, timezone="UTC")
+    found = dates_of(meta("date", raw), ARTICLE.format(""), site=utc).published
+    assert found is not None and found.value.isoformat() == expected
+    assert found.raw.startswith("2020-04-13T16:38")  # the archive reads the same string
+
+
+def test_a_page_of_no_declared_language_is_read_in_its_headlines() -> None:
+    """A page and a site that declare no language: the dateline is read in the language
+    of the headline's block (German here), not in every language at once."""
+    bare = replace(SITE, languages=())
+    body = (
+        "<article><h1>Der Gemeinderat hat den Haushalt nach langer Debatte beschlossen</h1>"
+        "<p>Die Stadt investiert vor allem in die Schulen und in den Nahverkehr.</p>"
+        '<span class="date">Veröffentlicht am 4. März 2019</span></article>'
+    )
+    page = Selector(text=f"<html><head></head><body>{body}</body></html>")
+    found = generic_dates(page, URL, bare, FETCHED, sources=("text",)).published
+    assert found is not None and found.day.isoformat() == "2019-03-04"
+
+
+PLAIN = (
+    "<div><h2>Budget approved</h2><p>The council approved the budget after a long debate "
+    "about schools and buses in the town.</p><p>Posted on 4 March 2019 by the editors.</p>{}"
+    "</div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("later", "expected", "contradicted"),
+    [
+        ("", "2019-03-04", None),  # one day on the page: htmldate's reading is taken
+        ("<p>Last changed on 6 May 2019.</p>", None, "2019-03-04"),  # two: a guess, not taken
+    ],
+)
+def test_htmldate_is_taken_only_when_sure(
+    later: str, expected: str | None, contradicted: str | None
+) -> None:
+    found = dates_of("", PLAIN.format(later), sources=("htmldate",))
+    assert (found.published.day.isoformat() if found.published else None) == expected
+    assert (found.contradicted.day.isoformat() if found.contradicted else None) == contradicted
+    if contradicted:
+        assert found.contradicted.source == "htmldate"
+        page = Selector(text=f"<html lang='en'><body>{PLAIN.format(later)}</body></html>")
+        article = extract_article(page, URL, SITE, fetched_at=FETCHED)
+        assert (article.published_raw, article.sources["published"]) == (None, "contradicted")
+
+
+def test_htmldate_leaves_the_crawls_tree_whole() -> None:
+    """htmldate prunes the tree it searches; the crawl's own tree, which the other fields
+    are read from after the dates, must come back unchanged."""
+    page = Selector(
+        text="<html lang='en'><body><nav>Menu</nav>"
+        + PLAIN.format("<script>var x = 1;</script><footer>© 2019</footer>")
+        + "</body></html>"
+    )
+    before = etree.tostring(page.root)
+    assert generic_dates(page, URL, SITE, FETCHED).published is not None
+    assert etree.tostring(page.root) == before

@@ -120,6 +120,9 @@ def extract_article(
     if article.published_raw is None and found().unreadable:
         # The page declares a date no one can read: kept, so the archive logs why it has none.
         article.sources["published"], article.published_raw = found().unreadable
+    elif article.published_raw is None and found().contradicted:
+        # The page contradicts its own date: none is taken, and the archive says why.
+        article.sources["published"] = "contradicted"
     if article.sources.get("published") == "selector":
         # A year-less selected date takes its year from the page's machine date.
         machine = found().published

@@ -11,8 +11,8 @@ from lxml.html import HtmlElement
 from parsel import Selector
 
 from crawler.dates import ParsedDate
+from crawler.extract.date_candidates import is_date_element
 from crawler.extract.generic import MAX_DATE_TEXT
-from crawler.extract.page_dates import is_date_element
 from crawler.extract.text import element_text
 from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url, clean_url

@@ -124,16 +124,12 @@ def test_database_error_mid_batch_rolls_back_the_batch(
     archive: Archive, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive.upsert_articles([article(1)])
-    upsert = Archive._upsert
-    calls = []
 
-    def fail_on_second_row(self: Archive, entry: Any, run_id: int | None) -> str:
-        calls.append(entry.row["url"])
-        if len(calls) == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        return upsert(self, entry, run_id)
+    def fail(self: Archive, entries: Any, run_id: int | None) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Archive, "_upsert", fail_on_second_row)
+    # The update of article 1 is written, then the new article 2 fails.
+    monkeypatch.setattr(Archive, "_insert_new", fail)
     with pytest.raises(sqlite3.OperationalError):
         archive.upsert_articles([article(1, body="Changed."), article(2)])
     (row,) = rows(db_path)

@@ -8,6 +8,7 @@ mean, what a version is and which article a URL leads to.
 import hashlib
 import json
 import sqlite3
+import string
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,6 +53,9 @@ TIMESTAMP_KEYS = frozenset(("published_at", "modified_at", "seen_at"))
 HASH_SEPARATOR = "\x1f"
 #: The published_year_source of a year-less date dated by the latest-year rule alone.
 GUESSED_YEAR = "latest"
+#: The connection's page cache (SQLite's default is 2 MiB): a batch of new articles
+#: touches pages all over the URL, date and LSH indexes, which outgrow 2 MiB early.
+CACHE_KIB = 64 * 1024
 #: Values bound per set-based lookup: far below SQLite's limit of 32,766.
 PARAMETER_CHUNK = 900
 #: The columns a new article gets besides its fields and content hash, in `_insert_new`.
@@ -176,6 +180,7 @@ class Archive:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if schema.read_version(self._db) == schema.SCHEMA_VERSION:
             return
         with self._write_transaction():
@@ -342,8 +347,7 @@ class Archive:
         lock is held), so that rows of other tables can name them in the same pass."""
         (last,) = self._db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
         ids = range(last + 1, last + 1 + len(entries))
-        signatures = [entry.signature for entry in entries]
-        matches = neardup.match_new_articles(self._db, ids, signatures)
+        near = neardup.match_new_articles(self._db, ids, [entry.signature for entry in entries])
         conn = self._db.conn
         article_columns = (*ARTICLE_FIELDS, "content_hash", *NEW_ARTICLE_COLUMNS)
         conn.executemany(
@@ -362,7 +366,7 @@ class Archive:
                     None if match is None else match.article_id,
                     None if match is None else match.similarity,
                 )
-                for article_id, entry, match in zip(ids, entries, matches, strict=True)
+                for article_id, entry, match in zip(ids, entries, near.matches, strict=True)
             ],
         )
         version_columns = ("article_id", "version", "content_hash", *VERSION_FIELDS)
@@ -384,11 +388,11 @@ class Archive:
         conn.executemany(
             "INSERT INTO article_urls (url, article_id, kind, first_seen_at, last_seen_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            [
+            sorted(
                 (url, article_id, kind, entry.seen_at, entry.seen_at)
                 for article_id, entry in zip(ids, entries, strict=True)
                 for url, kind in _url_kinds(entry.row["url"], CANONICAL, entry.urls).items()
-            ],
+            ),
         )
         for table, link, key, column in NAME_TABLES:
             names = [
@@ -396,15 +400,12 @@ class Archive:
                 for article_id, entry in zip(ids, entries, strict=True)
                 for position, name in enumerate(json.loads(entry.row[column] or "[]"))
             ]
+            name_ids = self._name_ids(table, [name for *_, name in names])
             conn.executemany(
-                f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [(n,) for *_, n in names]
+                f"INSERT OR IGNORE INTO {link} (article_id, {key}, position) VALUES (?, ?, ?)",
+                [(article_id, name_ids[_nocase(name)], at) for article_id, at, name in names],
             )
-            conn.executemany(
-                f"""INSERT OR IGNORE INTO {link} (article_id, {key}, position)
-                SELECT ?, id, ? FROM {table} WHERE name = ?""",
-                names,
-            )
-        neardup.store_new_articles(self._db, ids, signatures)
+        neardup.store_new_articles(self._db, near)
         rawpages.store_new(
             self._db,
             [
@@ -496,6 +497,25 @@ class Archive:
         if match["duplicate_of"] is not None:
             self._update_row("articles", article_id, match)
         return article_id
+
+    def _name_ids(self, table: str, names: Sequence[str]) -> dict[str, int]:
+        """The ids of these names in an authors/tags table, adding those it lacks; keyed by
+        `_nocase(name)`, as the table's NOCASE column tells names apart."""
+        first: dict[str, str] = {}
+        for name in names:
+            first.setdefault(_nocase(name), name)
+        unique = list(first.values())
+        conn = self._db.conn
+        conn.executemany(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [(n,) for n in unique])
+        found: dict[str, int] = {}
+        for start in range(0, len(unique), PARAMETER_CHUNK):
+            chunk = unique[start : start + PARAMETER_CHUNK]
+            rows = conn.execute(
+                f"SELECT id, name FROM {table} WHERE name IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((_nocase(name), name_id) for name_id, name in rows)
+        return found
 
     def _insert_row(self, table: str, values: Mapping[str, Any]) -> int:
         """A plain INSERT: the columns are known, no need for sqlite-utils' introspection."""
@@ -782,6 +802,15 @@ def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 def _later(a: str, b: str) -> bool:
     return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+
+
+#: SQLite's NOCASE collation folds ASCII letters only.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _nocase(name: str) -> str:
+    """A name as SQLite's NOCASE collation compares it."""
+    return name.translate(_ASCII_LOWER)
 
 
 def _url_kinds(url: str, kind: str, variants: Sequence[tuple[str, str]]) -> dict[str, str]:

@@ -184,8 +184,7 @@ def index_article(db: Database, article_id: int, values: np.ndarray | None) -> M
     back in time and never form a cycle. The most similar candidate wins; ties go to the
     earliest. Must run inside the caller's write transaction.
     """
-    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM article_minhash WHERE article_id = ?", [article_id])
+    _unindex(db, article_id)
     if values is None:
         return None
     keys = band_keys(values)
@@ -214,24 +213,52 @@ def index_article(db: Database, article_id: int, values: np.ndarray | None) -> M
     return best
 
 
+def _unindex(db: Database, article_id: int) -> None:
+    """Remove an article's signature and band rows; the bands are found by their keys,
+    recomputed from the stored signature, as the table has no index on article_id."""
+    stored = db.conn.execute(
+        "SELECT kind, signature FROM article_minhash WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if stored is None:
+        return
+    kind, signature = stored
+    if kind == SIGNATURE_KIND:
+        keys = band_keys(np.frombuffer(signature, dtype=np.uint32))
+        db.conn.executemany(
+            "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article_id = ?",
+            [(band, key, article_id) for band, key in enumerate(keys)],
+        )
+    else:  # made by other code, whose band keys cannot be recomputed here: a full scan
+        db.conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
+    db.conn.execute("DELETE FROM article_minhash WHERE article_id = ?", [article_id])
+
+
+@dataclass(frozen=True)
+class NewArticles:
+    """A run of articles about to be stored: what each near-duplicates, and the band keys
+    and signatures `store_new_articles` writes once the articles are in."""
+
+    matches: list[Match | None]
+    keys: dict[int, list[int]]
+    signatures: dict[int, np.ndarray]
+
+
 def match_new_articles(
     db: Database, ids: Sequence[int], signatures: Sequence[np.ndarray | None]
-) -> list[Match | None]:
+) -> NewArticles:
     """What `index_article` would find for each of a run of articles about to be stored,
     with ids above every stored one, in ascending order: their candidates among the
     stored articles are read in a few queries, and the run's own earlier articles are
-    candidates too. `store_new_articles` then stores their signatures.
+    candidates too.
     """
-    keys = {
-        article_id: band_keys(values)
-        for article_id, values in zip(ids, signatures, strict=True)
-        if values is not None
-    }
-    stored = _stored_buckets(db, sorted({pair for k in keys.values() for pair in enumerate(k)}))
+    signed = {i: values for i, values in zip(ids, signatures, strict=True) if values is not None}
+    keys = {article_id: band_keys(values) for article_id, values in signed.items()}
+    stored = _stored_buckets(db, list({pair for k in keys.values() for pair in enumerate(k)}))
     known = _stored_signatures(db, sorted({i for found in stored.values() for i in found}))
     added: dict[tuple[int, int], list[int]] = {}
     matches: list[Match | None] = []
-    for article_id, values in zip(ids, signatures, strict=True):
+    for article_id in ids:
+        values = signed.get(article_id)
         if values is None:
             matches.append(None)
             continue
@@ -251,25 +278,26 @@ def match_new_articles(
         known[article_id] = values
         for bucket in buckets:
             added.setdefault(bucket, []).append(article_id)
-    return matches
+    return NewArticles(matches, keys, signed)
 
 
-def store_new_articles(
-    db: Database, ids: Sequence[int], signatures: Sequence[np.ndarray | None]
-) -> None:
+def store_new_articles(db: Database, new: NewArticles) -> None:
     """Store the signatures and band keys of articles just inserted, one statement each."""
-    signed = [(i, values) for i, values in zip(ids, signatures, strict=True) if values is not None]
     db.conn.executemany(
         "INSERT INTO article_minhash (article_id, kind, signature) VALUES (?, ?, ?)",
-        [(article_id, SIGNATURE_KIND, values.tobytes()) for article_id, values in signed],
+        [
+            (article_id, SIGNATURE_KIND, values.tobytes())
+            for article_id, values in new.signatures.items()
+        ],
     )
+    # In key order: neighbouring rows land on the same pages of the table's B-tree.
     db.conn.executemany(
         "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
-        [
+        sorted(
             (band, key, article_id)
-            for article_id, values in signed
-            for band, key in enumerate(band_keys(values))
-        ],
+            for article_id, keys in new.keys.items()
+            for band, key in enumerate(keys)
+        ),
     )
 
 

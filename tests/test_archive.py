@@ -152,7 +152,7 @@ def test_json_columns_are_readable_and_queryable(archive: Archive, db_path: Path
 
 def test_new_file_gets_schema_version_wal_and_indexes(archive: Archive, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
         indexes = {row[1]: row[2] for row in conn.execute("pragma index_list(articles)")}
     assert indexes == {
@@ -174,8 +174,8 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_newer_schema_version_is_refused(db_path: Path) -> None:
     Archive(db_path).close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("pragma user_version = 4")
-    with pytest.raises(SchemaError, match="version 4 is newer than this program's 3"):
+        conn.execute("pragma user_version = 5")
+    with pytest.raises(SchemaError, match="version 5 is newer than this program's 4"):
         Archive(db_path)
 
 
@@ -196,7 +196,7 @@ def test_version_1_archive_is_upgraded_in_place(db_path: Path) -> None:
     assert (row["published_year_source"], row["first_seen_at"]) == ("date", T0)
     assert row["version_count"] == 2
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == 3
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_foreign_database_is_refused(db_path: Path) -> None:

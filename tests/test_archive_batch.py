@@ -91,8 +91,10 @@ def mixed_batch() -> list[dict[str, Any]]:
         article(10, body=" ".join(story(10)), urls=[("https://news.example/p/10?utm=x", "x")]),
         article(11, body=" ".join(story(11)), tags=["election", "vote"]),
         article(1, body="Changed text."),  # stored: a new version
-        article(12, body=" ".join(story(12))),
-        article(12, body=" ".join(story(12)), seen_at=T1),  # the same article twice
+        article(12, body=" ".join(story(12)), authors=["Zeynəb Xanlarova", "anna müller"]),
+        article(  # the same article twice
+            12, body=" ".join(story(12)), authors=["Zeynəb Xanlarova", "anna müller"], seen_at=T1
+        ),
         article(13, body=" ".join(story(13)), authors=[], tags=None),
         # The same text under a second canonical URL of the site: an alias of article 13.
         article(14, body=" ".join(story(13)), title="Headline 13"),
@@ -101,7 +103,7 @@ def mixed_batch() -> list[dict[str, Any]]:
         article(17, body=" ".join(story(17)), urls=[("https://news.example/politics/18", "r")]),
         article(18, body=" ".join(story(18))),  # its URL was a variant of the one before
         article(19, body="A caption.", summary=None, image_url="https://img.example/19.jpg"),
-        article(20, body=" ".join(story(20))),
+        article(20, body=" ".join(story(20)), authors=["ZEYNƏB XANLAROVA", "Ola Nordmann"]),
         article(21, body=" ".join(syndicated(story(20)))),  # near-duplicate, same run
     ]
 

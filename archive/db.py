@@ -276,6 +276,13 @@ class Archive:
             end = start
             while end < len(entries) and alone[end]:
                 end += 1
+            if end > start and start > 0:
+                # An update written just before may have given its article one of these
+                # texts (a field its fetch missed keeps the stored value): those go one by one.
+                stored = self._stored_texts([_text_key(entry) for entry in entries[start:end]])
+                for i in range(start, end):
+                    alone[i] = _text_key(entries[i]) not in stored
+                end = next((i for i in range(start, end) if not alone[i]), end)
             if end > start:
                 self._insert_new(entries[start:end], run_id)
                 outcomes.extend(["new"] * (end - start))
@@ -292,7 +299,7 @@ class Archive:
         Read in a few set-based queries, inside the write transaction."""
         urls = [{entry.row["url"], *(url for url, _ in entry.urls)} for entry in entries]
         uses = Counter(url for group in urls for url in group)
-        texts = Counter((entry.row["site"], entry.row["content_hash"]) for entry in entries)
+        texts = Counter(_text_key(entry) for entry in entries)
         every_url = list(uses)
         taken = self._present("articles", "url", every_url) | self._present(
             "article_urls", "url", every_url
@@ -303,12 +310,7 @@ class Archive:
             and texts[key] == 1
             and key not in stored_texts
             and all(uses[url] == 1 and url not in taken for url in group)
-            for entry, group, key in zip(
-                entries,
-                urls,
-                ((entry.row["site"], entry.row["content_hash"]) for entry in entries),
-                strict=True,
-            )
+            for entry, group, key in zip(entries, urls, map(_text_key, entries), strict=True)
         ]
 
     def _present(self, table: str, column: str, values: Sequence[str]) -> set[str]:
@@ -802,6 +804,11 @@ def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 def _later(a: str, b: str) -> bool:
     return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+
+
+def _text_key(entry: _Input) -> tuple[str, str]:
+    """What makes two articles of a site one: the site and the content hash."""
+    return entry.row["site"], entry.row["content_hash"]
 
 
 #: SQLite's NOCASE collation folds ASCII letters only.

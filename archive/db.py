@@ -8,7 +8,9 @@ mean, what a version is and which article a URL leads to.
 import hashlib
 import json
 import sqlite3
+import string
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -51,6 +53,22 @@ TIMESTAMP_KEYS = frozenset(("published_at", "modified_at", "seen_at"))
 HASH_SEPARATOR = "\x1f"
 #: The published_year_source of a year-less date dated by the latest-year rule alone.
 GUESSED_YEAR = "latest"
+#: The connection's page cache (SQLite's default is 2 MiB): a batch of new articles
+#: touches pages all over the URL, date and LSH indexes, which outgrow 2 MiB early.
+CACHE_KIB = 64 * 1024
+#: Values bound per set-based lookup: far below SQLite's limit of 32,766.
+PARAMETER_CHUNK = 900
+#: The columns a new article gets besides its fields and content hash, in `_insert_new`.
+NEW_ARTICLE_COLUMNS = (
+    "etag",
+    "last_modified",
+    "first_seen_at",
+    "last_seen_at",
+    "version_count",
+    "current_version",
+    "duplicate_of",
+    "duplicate_similarity",
+)
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -71,9 +89,13 @@ class _Input:
     def signature(self) -> np.ndarray | None:
         """The body's MinHash signature, computed once, when first needed."""
         if not self._signed:
-            self._signature = neardup.signature(self.row["body"])
-            self._signed = True
+            self.signed(neardup.signature(self.row["body"]))
         return self._signature
+
+    def signed(self, values: np.ndarray | None) -> None:
+        """Keep the signature computed for the body with a batch's others."""
+        self._signature = values
+        self._signed = True
 
 
 def content_hash(title: str, summary: str | None, body: str) -> str:
@@ -158,6 +180,7 @@ class Archive:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")
+        self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if schema.read_version(self._db) == schema.SCHEMA_VERSION:
             return
         with self._write_transaction():
@@ -198,7 +221,7 @@ class Archive:
         checked = [_checked_input(article) for article in articles]
         self._sign_new_texts(checked)
         with self._write_transaction():
-            return [self._upsert(entry, run_id) for entry in checked]
+            return self._apply(checked, run_id)
 
     def add_rejected_pages(
         self, pages: Sequence[tuple[Mapping[str, Any], str]], *, run_id: int | None = None
@@ -232,9 +255,168 @@ class Archive:
                     f"SELECT url, content_hash FROM articles WHERE url IN ({marks})", chunk
                 ).fetchall()
             )
-        for entry in entries:
-            if not entry.fetch_only and (entry.row["url"], entry.row["content_hash"]) not in known:
-                entry.signature  # noqa: B018 - computes and caches it
+        unsigned = [
+            entry
+            for entry in entries
+            if not entry.fetch_only and (entry.row["url"], entry.row["content_hash"]) not in known
+        ]
+        for entry, values in zip(
+            unsigned, neardup.signatures([entry.row["body"] for entry in unsigned]), strict=True
+        ):
+            entry.signed(values)
+
+    def _apply(self, entries: Sequence[_Input], run_id: int | None) -> list[Outcome]:
+        """Write the batch in order: each run of consecutive new articles that touch nothing
+        stored and nothing else in the batch in one statement per table, the others one by
+        one, so that an entry still sees every earlier one as if all went one by one."""
+        alone = self._independent_new(entries)
+        outcomes: list[Outcome] = []
+        start = 0
+        while start < len(entries):
+            end = start
+            while end < len(entries) and alone[end]:
+                end += 1
+            if end > start and start > 0:
+                # An update written just before may have given its article one of these
+                # texts (a field its fetch missed keeps the stored value): those go one by one.
+                stored = self._stored_texts([_text_key(entry) for entry in entries[start:end]])
+                for i in range(start, end):
+                    alone[i] = _text_key(entries[i]) not in stored
+                end = next((i for i in range(start, end) if not alone[i]), end)
+            if end > start:
+                self._insert_new(entries[start:end], run_id)
+                outcomes.extend(["new"] * (end - start))
+                start = end
+            else:
+                outcomes.append(self._upsert(entries[start], run_id))
+                start += 1
+        return outcomes
+
+    def _independent_new(self, entries: Sequence[_Input]) -> list[bool]:
+        """Which entries are new articles sharing no URL and no text with the archive or
+        with another entry: their writes cannot affect, or be affected by, any other's.
+
+        Read in a few set-based queries, inside the write transaction."""
+        urls = [{entry.row["url"], *(url for url, _ in entry.urls)} for entry in entries]
+        uses = Counter(url for group in urls for url in group)
+        texts = Counter(_text_key(entry) for entry in entries)
+        every_url = list(uses)
+        taken = self._present("articles", "url", every_url) | self._present(
+            "article_urls", "url", every_url
+        )
+        stored_texts = self._stored_texts(list(texts))
+        return [
+            not entry.fetch_only
+            and texts[key] == 1
+            and key not in stored_texts
+            and all(uses[url] == 1 and url not in taken for url in group)
+            for entry, group, key in zip(entries, urls, map(_text_key, entries), strict=True)
+        ]
+
+    def _present(self, table: str, column: str, values: Sequence[str]) -> set[str]:
+        """The values found in an indexed column, a chunk of parameters at a time."""
+        found: set[str] = set()
+        for start in range(0, len(values), PARAMETER_CHUNK):
+            chunk = values[start : start + PARAMETER_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found.update(
+                value
+                for (value,) in self._db.conn.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", chunk
+                )
+            )
+        return found
+
+    def _stored_texts(self, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (site, content_hash) pairs some stored article has as its current text."""
+        found: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), PARAMETER_CHUNK // 2):
+            chunk = keys[start : start + PARAMETER_CHUNK // 2]
+            values = ", ".join(["(?, ?)"] * len(chunk))
+            found.update(
+                self._db.conn.execute(
+                    f"""WITH wanted(site, hash) AS (VALUES {values})
+                    SELECT articles.site, articles.content_hash FROM wanted JOIN articles
+                    ON articles.site = wanted.site AND articles.content_hash = wanted.hash""",
+                    [part for key in chunk for part in key],
+                )
+            )
+        return found
+
+    def _insert_new(self, entries: Sequence[_Input], run_id: int | None) -> None:
+        """`_insert` and the rest of `_upsert` for independent new articles, one statement
+        per table. Ids are given here, as SQLite would (one above the largest; the write
+        lock is held), so that rows of other tables can name them in the same pass."""
+        (last,) = self._db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
+        ids = range(last + 1, last + 1 + len(entries))
+        near = neardup.match_new_articles(self._db, ids, [entry.signature for entry in entries])
+        conn = self._db.conn
+        article_columns = (*ARTICLE_FIELDS, "content_hash", *NEW_ARTICLE_COLUMNS)
+        conn.executemany(
+            f"INSERT INTO articles (id, {', '.join(article_columns)}) "
+            f"VALUES (?, {', '.join('?' * len(article_columns))})",
+            [
+                (
+                    article_id,
+                    *(entry.row[key] for key in ARTICLE_FIELDS),
+                    entry.row["content_hash"],
+                    *_validators_tuple(entry.raw_page),
+                    entry.seen_at,
+                    entry.seen_at,
+                    1,
+                    1,
+                    None if match is None else match.article_id,
+                    None if match is None else match.similarity,
+                )
+                for article_id, entry, match in zip(ids, entries, near.matches, strict=True)
+            ],
+        )
+        version_columns = ("article_id", "version", "content_hash", *VERSION_FIELDS)
+        conn.executemany(
+            f"INSERT INTO article_versions ({', '.join(version_columns)}, first_seen_at, "
+            f"last_seen_at) VALUES ({', '.join('?' * (len(version_columns) + 2))})",
+            [
+                (
+                    article_id,
+                    1,
+                    entry.row["content_hash"],
+                    *(entry.row[key] for key in VERSION_FIELDS),
+                    entry.seen_at,
+                    entry.seen_at,
+                )
+                for article_id, entry in zip(ids, entries, strict=True)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO article_urls (url, article_id, kind, first_seen_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            sorted(
+                (url, article_id, kind, entry.seen_at, entry.seen_at)
+                for article_id, entry in zip(ids, entries, strict=True)
+                for url, kind in _url_kinds(entry.row["url"], CANONICAL, entry.urls).items()
+            ),
+        )
+        for table, link, key, column in NAME_TABLES:
+            names = [
+                (article_id, position, name)
+                for article_id, entry in zip(ids, entries, strict=True)
+                for position, name in enumerate(json.loads(entry.row[column] or "[]"))
+            ]
+            name_ids = self._name_ids(table, [name for *_, name in names])
+            conn.executemany(
+                f"INSERT OR IGNORE INTO {link} (article_id, {key}, position) VALUES (?, ?, ?)",
+                [(article_id, name_ids[_nocase(name)], at) for article_id, at, name in names],
+            )
+        neardup.store_new_articles(self._db, near)
+        rawpages.store_new(
+            self._db,
+            [
+                (article_id, entry.raw_page)
+                for article_id, entry in zip(ids, entries, strict=True)
+                if entry.raw_page is not None
+            ],
+            run_id,
+        )
 
     def _upsert(self, entry: _Input, run_id: int | None) -> Outcome:
         url = entry.row["url"]
@@ -255,8 +437,7 @@ class Archive:
         else:
             article_id = self._insert(entry)
             outcome = "new"
-        variants = [(other, how) for other, how in entry.urls if other != url]
-        self._record_urls(article_id, [(url, kind), *variants], entry.seen_at)
+        self._record_urls(article_id, _url_kinds(url, kind, entry.urls), entry.seen_at)
         if entry.raw_page is not None:
             rawpages.store(self._db, article_id, entry.raw_page, run_id)
         return outcome
@@ -318,6 +499,25 @@ class Archive:
         if match["duplicate_of"] is not None:
             self._update_row("articles", article_id, match)
         return article_id
+
+    def _name_ids(self, table: str, names: Sequence[str]) -> dict[str, int]:
+        """The ids of these names in an authors/tags table, adding those it lacks; keyed by
+        `_nocase(name)`, as the table's NOCASE column tells names apart."""
+        first: dict[str, str] = {}
+        for name in names:
+            first.setdefault(_nocase(name), name)
+        unique = list(first.values())
+        conn = self._db.conn
+        conn.executemany(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)", [(n,) for n in unique])
+        found: dict[str, int] = {}
+        for start in range(0, len(unique), PARAMETER_CHUNK):
+            chunk = unique[start : start + PARAMETER_CHUNK]
+            rows = conn.execute(
+                f"SELECT id, name FROM {table} WHERE name IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((_nocase(name), name_id) for name_id, name in rows)
+        return found
 
     def _insert_row(self, table: str, values: Mapping[str, Any]) -> int:
         """A plain INSERT: the columns are known, no need for sqlite-utils' introspection."""
@@ -406,15 +606,12 @@ class Archive:
             return {"duplicate_of": None, "duplicate_similarity": None}
         return {"duplicate_of": match.article_id, "duplicate_similarity": match.similarity}
 
-    def _record_urls(self, article_id: int, urls: Sequence[tuple[str, str]], seen_at: str) -> None:
+    def _record_urls(self, article_id: int, kinds: Mapping[str, str], seen_at: str) -> None:
         """Each URL once, kept by the article it leads to now.
 
         A URL that led to another article moves here, unless it is that article's
         canonical URL: that one names its article for good.
         """
-        kinds: dict[str, str] = {}
-        for url, kind in urls:
-            kinds.setdefault(url, kind)
         for url, kind in kinds.items():
             known = self._one("SELECT * FROM article_urls WHERE url = ?", [url])
             if known is None:
@@ -607,6 +804,33 @@ def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 def _later(a: str, b: str) -> bool:
     return datetime.fromisoformat(a) > datetime.fromisoformat(b)
+
+
+def _text_key(entry: _Input) -> tuple[str, str]:
+    """What makes two articles of a site one: the site and the content hash."""
+    return entry.row["site"], entry.row["content_hash"]
+
+
+#: SQLite's NOCASE collation folds ASCII letters only.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _nocase(name: str) -> str:
+    """A name as SQLite's NOCASE collation compares it."""
+    return name.translate(_ASCII_LOWER)
+
+
+def _url_kinds(url: str, kind: str, variants: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """The URLs to record for an article stored under `url`, each once with its first kind."""
+    kinds = {url: kind}
+    for other, how in variants:
+        kinds.setdefault(other, how)
+    return kinds
+
+
+def _validators_tuple(raw_page: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    validators = _validators(raw_page)
+    return validators.get("etag"), validators.get("last_modified")
 
 
 def _validators(raw_page: Mapping[str, Any] | None) -> dict[str, Any]:

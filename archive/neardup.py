@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, pairwise
 
 import numpy as np
 from datasketch import MinHash
@@ -46,6 +48,12 @@ SIGNATURE_KIND = f"{SCHEME}/crc/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
 _WORD = re.compile(r"\w+")
 #: Odd 64-bit constant (the golden ratio's) that spreads word hashes across a 3-gram hash.
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_LOW_32 = np.uint64(0xFFFFFFFF)
+#: CRC-32 (zlib's polynomial, reflected) of each byte value, for `crc32`.
+_CRC_TABLE = np.array([zlib.crc32(bytes([n])) ^ zlib.crc32(b"\0") for n in range(256)], np.uint32)
+#: Bodies permuted at once by `signatures`: about 400 3-grams x 128 permutations x 4 bytes
+#: each, so 16 bodies take about 3 MB, small enough to stay in the CPU's caches.
+_SIGN_CHUNK = 16
 #: The random permutations are the same for every signature (same seed); made once.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
@@ -57,41 +65,106 @@ class Match:
 
 
 def shingles(body: str) -> np.ndarray:
-    """The distinct word 3-grams of a body, each as a 32-bit hash, sorted.
+    """The distinct word 3-grams of a body, each as a 32-bit hash, sorted."""
+    return batch_shingles([body])[0]
 
-    Each word is hashed once (CRC-32 of its UTF-8, in C) and the hashes of three
-    neighbours are combined in one numpy pass, so a body costs one Python call per word,
-    not one per 3-gram. datasketch's affine32 scheme mixes every value again (MurmurHash3's
-    finaliser) before its permutations, so the input need not be a cryptographic hash.
+
+def batch_shingles(bodies: Sequence[str]) -> list[np.ndarray]:
+    """`shingles` of many bodies at once, in numpy passes over all their words together.
+
+    Each word is hashed by the CRC-32 of its UTF-8 (`crc32`, zlib's) and the hashes of
+    three neighbours are combined; 3-grams that would span two bodies are dropped.
+    datasketch's affine32 scheme mixes every value again (MurmurHash3's finaliser) before
+    its permutations, so the input need not be a cryptographic hash.
     """
-    words = _WORD.findall(body.casefold())
-    if len(words) < SHINGLE_WORDS:
-        return np.empty(0, dtype=np.uint32)
-    hashes = np.fromiter(
-        (zlib.crc32(word.encode("utf-8")) for word in words), dtype=np.uint64, count=len(words)
+    words = [_WORD.findall(body.casefold()) for body in bodies]
+    body_of_word = np.repeat(
+        np.arange(len(bodies), dtype=np.uint64),
+        np.fromiter(map(len, words), dtype=np.int64, count=len(words)),
     )
-    count = len(words) - SHINGLE_WORDS + 1
+    hashes = crc32(list(chain.from_iterable(words)))
+    count = max(len(hashes) - SHINGLE_WORDS + 1, 0)
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
         combined = combined * _MULTIPLIER + hashes[offset : offset + count]
-    return np.unique(((combined >> np.uint64(32)) ^ combined).astype(np.uint32))
+    body = body_of_word[:count]
+    whole = body == body_of_word[SHINGLE_WORDS - 1 :]
+    folded = ((combined >> np.uint64(32)) ^ combined) & _LOW_32
+    # Sorting (body, 3-gram) pairs dedupes each body's 3-grams and groups them by body.
+    keys = np.sort((body[whole] << np.uint64(32)) | folded[whole])
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    keys = keys[first]
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(bodies) + 1))
+    grams = (keys & _LOW_32).astype(np.uint32)
+    return [grams[start:end] for start, end in pairwise(bounds.tolist())]
+
+
+def crc32(words: Sequence[str]) -> np.ndarray:
+    """zlib.crc32 of each word's UTF-8 (words without newlines), as uint64.
+
+    Table-driven, one byte column at a time: with the words sorted longest first, those
+    still being hashed at byte j are a prefix, so the work is one lookup per byte.
+    """
+    if not words:
+        return np.empty(0, dtype=np.uint64)
+    data = np.frombuffer(("\n".join(words) + "\n").encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    order = np.argsort(starts - ends, kind="stable")
+    starts, lengths = starts[order], (ends - starts)[order]
+    live = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")
+    crc = np.full(len(words), 0xFFFFFFFF, dtype=np.uint32)
+    for column, still in enumerate(live.tolist()):
+        part = crc[:still]
+        crc[:still] = _CRC_TABLE[(part ^ data[starts[:still] + column]) & 0xFF] ^ (part >> 8)
+    hashes = np.empty(len(words), dtype=np.uint64)
+    hashes[order] = crc ^ np.uint32(0xFFFFFFFF)
+    return hashes
 
 
 def signature(body: str) -> np.ndarray | None:
     """The MinHash values of a body, or None when it is too short to compare."""
-    grams = shingles(body)
-    if len(grams) < MIN_SHINGLES:
-        return None
-    minhash = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS, hashfunc=int)
-    minhash.update_batch(grams.tolist())
-    return minhash.hashvalues.astype(np.uint32)
+    return signatures([body])[0]
+
+
+def signatures(bodies: Sequence[str]) -> list[np.ndarray | None]:
+    """`signature` of many bodies, hashed together: the values datasketch's
+    `MinHash(scheme="affine32").update_batch` gives for each body's 3-grams, computed as
+    it does (MurmurHash3 finaliser, then a * h + b in uint32 per permutation, the minimum
+    per permutation) but for a whole batch in a few numpy operations."""
+    grams = batch_shingles(bodies)
+    signed = [i for i, values in enumerate(grams) if len(values) >= MIN_SHINGLES]
+    result: list[np.ndarray | None] = [None] * len(bodies)
+    a, b = _PERMUTATIONS
+    for first in range(0, len(signed), _SIGN_CHUNK):
+        chunk = signed[first : first + _SIGN_CHUNK]
+        values = _fmix32(np.concatenate([grams[i] for i in chunk]))
+        permuted = a[:, None] * values  # one row per permutation: reductions run along rows
+        permuted += b[:, None]
+        starts = np.cumsum([0] + [len(grams[i]) for i in chunk[:-1]])
+        minima = np.minimum.reduceat(permuted, starts, axis=1).T
+        for i, row in zip(chunk, minima, strict=True):
+            result[i] = np.ascontiguousarray(row)
+    return result
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, as datasketch applies it before its permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values ^= values >> np.uint32(13)
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def band_keys(values: np.ndarray) -> list[int]:
     """One bucket key per LSH band: articles sharing any bucket are candidates."""
+    data = values.tobytes()
+    width = ROWS * values.itemsize
     return [
         int.from_bytes(
-            hashlib.blake2b(values[i * ROWS : (i + 1) * ROWS].tobytes(), digest_size=8).digest(),
+            hashlib.blake2b(data[i * width : (i + 1) * width], digest_size=8).digest(),
             "big",
             signed=True,
         )
@@ -111,8 +184,7 @@ def index_article(db: Database, article_id: int, values: np.ndarray | None) -> M
     back in time and never form a cycle. The most similar candidate wins; ties go to the
     earliest. Must run inside the caller's write transaction.
     """
-    db.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
-    db.execute("DELETE FROM article_minhash WHERE article_id = ?", [article_id])
+    _unindex(db, article_id)
     if values is None:
         return None
     keys = band_keys(values)
@@ -139,3 +211,128 @@ def index_article(db: Database, article_id: int, values: np.ndarray | None) -> M
         [(band, key, article_id) for band, key in enumerate(keys)],
     )
     return best
+
+
+def _unindex(db: Database, article_id: int) -> None:
+    """Remove an article's signature and band rows; the bands are found by their keys,
+    recomputed from the stored signature, as the table has no index on article_id."""
+    stored = db.conn.execute(
+        "SELECT kind, signature FROM article_minhash WHERE article_id = ?", [article_id]
+    ).fetchone()
+    if stored is None:
+        return
+    kind, signature = stored
+    if kind == SIGNATURE_KIND:
+        keys = band_keys(np.frombuffer(signature, dtype=np.uint32))
+        db.conn.executemany(
+            "DELETE FROM minhash_bands WHERE band = ? AND bucket = ? AND article_id = ?",
+            [(band, key, article_id) for band, key in enumerate(keys)],
+        )
+    else:  # made by other code, whose band keys cannot be recomputed here: a full scan
+        db.conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", [article_id])
+    db.conn.execute("DELETE FROM article_minhash WHERE article_id = ?", [article_id])
+
+
+@dataclass(frozen=True)
+class NewArticles:
+    """A run of articles about to be stored: what each near-duplicates, and the band keys
+    and signatures `store_new_articles` writes once the articles are in."""
+
+    matches: list[Match | None]
+    keys: dict[int, list[int]]
+    signatures: dict[int, np.ndarray]
+
+
+def match_new_articles(
+    db: Database, ids: Sequence[int], signatures: Sequence[np.ndarray | None]
+) -> NewArticles:
+    """What `index_article` would find for each of a run of articles about to be stored,
+    with ids above every stored one, in ascending order: their candidates among the
+    stored articles are read in a few queries, and the run's own earlier articles are
+    candidates too.
+    """
+    signed = {i: values for i, values in zip(ids, signatures, strict=True) if values is not None}
+    keys = {article_id: band_keys(values) for article_id, values in signed.items()}
+    stored = _stored_buckets(db, list({pair for k in keys.values() for pair in enumerate(k)}))
+    known = _stored_signatures(db, sorted({i for found in stored.values() for i in found}))
+    added: dict[tuple[int, int], list[int]] = {}
+    matches: list[Match | None] = []
+    for article_id in ids:
+        values = signed.get(article_id)
+        if values is None:
+            matches.append(None)
+            continue
+        buckets = list(enumerate(keys[article_id]))
+        candidates = {
+            other
+            for bucket in buckets
+            for other in (*stored.get(bucket, ()), *added.get(bucket, ()))
+            if other in known
+        }
+        best: Match | None = None
+        for candidate in sorted(candidates):
+            score = similarity(values, known[candidate])
+            if score >= THRESHOLD and (best is None or score > best.similarity):
+                best = Match(candidate, score)
+        matches.append(best)
+        known[article_id] = values
+        for bucket in buckets:
+            added.setdefault(bucket, []).append(article_id)
+    return NewArticles(matches, keys, signed)
+
+
+def store_new_articles(db: Database, new: NewArticles) -> None:
+    """Store the signatures and band keys of articles just inserted, one statement each."""
+    db.conn.executemany(
+        "INSERT INTO article_minhash (article_id, kind, signature) VALUES (?, ?, ?)",
+        [
+            (article_id, SIGNATURE_KIND, values.tobytes())
+            for article_id, values in new.signatures.items()
+        ],
+    )
+    # In key order: neighbouring rows land on the same pages of the table's B-tree.
+    db.conn.executemany(
+        "INSERT INTO minhash_bands (band, bucket, article_id) VALUES (?, ?, ?)",
+        sorted(
+            (band, key, article_id)
+            for article_id, keys in new.keys.items()
+            for band, key in enumerate(keys)
+        ),
+    )
+
+
+#: (band, bucket) pairs or article ids bound per query.
+_QUERY_CHUNK = 400
+
+
+def _stored_buckets(
+    db: Database, buckets: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], list[int]]:
+    """The stored articles in each of these LSH buckets."""
+    found: dict[tuple[int, int], list[int]] = {}
+    for start in range(0, len(buckets), _QUERY_CHUNK):
+        chunk = buckets[start : start + _QUERY_CHUNK]
+        rows = db.conn.execute(
+            f"""WITH wanted(band, bucket) AS (VALUES {", ".join(["(?, ?)"] * len(chunk))})
+            SELECT minhash_bands.band, minhash_bands.bucket, minhash_bands.article_id
+            FROM wanted JOIN minhash_bands
+            ON minhash_bands.band = wanted.band AND minhash_bands.bucket = wanted.bucket""",
+            [part for pair in chunk for part in pair],
+        )
+        for band, bucket, article_id in rows:
+            found.setdefault((band, bucket), []).append(article_id)
+    return found
+
+
+def _stored_signatures(db: Database, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    """The stored signatures of these articles made the way this code makes them."""
+    found: dict[int, np.ndarray] = {}
+    for start in range(0, len(ids), _QUERY_CHUNK):
+        chunk = ids[start : start + _QUERY_CHUNK]
+        rows = db.conn.execute(
+            f"""SELECT article_id, signature FROM article_minhash
+            WHERE kind = ? AND article_id IN ({", ".join("?" * len(chunk))})""",
+            [SIGNATURE_KIND, *chunk],
+        )
+        found.update((i, np.frombuffer(stored, dtype=np.uint32)) for i, stored in rows)
+    return found

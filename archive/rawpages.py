@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,11 +30,22 @@ READ_CHUNK = 200
 RAW_PAGE_KEYS = frozenset(
     ("url", "status", "headers", "body", "fetched_at", "site", "listing_section", "listing_year")
 )
+#: This thread's Zstandard compressor (see `_compressor`).
+_local = threading.local()
 
 
 def compress(body: bytes) -> bytes:
     """A Zstandard frame with the content size in its header, so readers size the output."""
-    return zstandard.ZstdCompressor(level=COMPRESSION_LEVEL).compress(body)
+    return _compressor().compress(body)
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    """One compressor per thread: making one per page costs as much as a small page's
+    compression, and a compressor must not be shared between threads."""
+    compressor = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    return compressor
 
 
 def decompress(body: bytes, codec: str) -> bytes:
@@ -114,27 +126,51 @@ def store(
             [latest, existing[0]],
         )
         return
-    db.execute(
-        """INSERT INTO raw_pages (article_id, url, status, headers, body, encoding_codec,
-        body_size, body_sha256, fetched_at, last_fetched_at, run_id, site, listing_section,
-        listing_year, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+    db.conn.execute(_INSERT, _row(article_id, page, digest, run_id, rejected))
+
+
+def store_new(
+    db: Database, pages: Sequence[tuple[int, Mapping[str, Any]]], run_id: int | None
+) -> None:
+    """Keep the first fetch of articles just created, (article_id, page) pairs, in one
+    statement: a new article has no raw page yet, so each is a new row."""
+    db.conn.executemany(
+        _INSERT,
         [
-            article_id,
-            page["url"],
-            page["status"],
-            json.dumps(dict(page["headers"]), ensure_ascii=False),
-            compress(page["body"]),
-            CODEC,
-            len(page["body"]),
-            digest,
-            page["fetched_at"],
-            page["fetched_at"],
-            run_id,
-            page["site"],
-            page["listing_section"],
-            page["listing_year"],
-            rejected,
+            _row(article_id, page, hashlib.sha256(page["body"]).hexdigest(), run_id, None)
+            for article_id, page in pages
         ],
+    )
+
+
+_INSERT = """INSERT INTO raw_pages (article_id, url, status, headers, body, encoding_codec,
+    body_size, body_sha256, fetched_at, last_fetched_at, run_id, site, listing_section,
+    listing_year, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def _row(
+    article_id: int | None,
+    page: Mapping[str, Any],
+    digest: str,
+    run_id: int | None,
+    rejected: str | None,
+) -> tuple[Any, ...]:
+    return (
+        article_id,
+        page["url"],
+        page["status"],
+        json.dumps(dict(page["headers"]), ensure_ascii=False),
+        compress(page["body"]),
+        CODEC,
+        len(page["body"]),
+        digest,
+        page["fetched_at"],
+        page["fetched_at"],
+        run_id,
+        page["site"],
+        page["listing_section"],
+        page["listing_year"],
+        rejected,
     )
 
 

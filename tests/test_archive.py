@@ -124,16 +124,12 @@ def test_database_error_mid_batch_rolls_back_the_batch(
     archive: Archive, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     archive.upsert_articles([article(1)])
-    upsert = Archive._upsert
-    calls = []
 
-    def fail_on_second_row(self: Archive, entry: Any, run_id: int | None) -> str:
-        calls.append(entry.row["url"])
-        if len(calls) == 2:
-            raise sqlite3.OperationalError("disk I/O error")
-        return upsert(self, entry, run_id)
+    def fail(self: Archive, entries: Any, run_id: int | None) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Archive, "_upsert", fail_on_second_row)
+    # The update of article 1 is written, then the new article 2 fails.
+    monkeypatch.setattr(Archive, "_insert_new", fail)
     with pytest.raises(sqlite3.OperationalError):
         archive.upsert_articles([article(1, body="Changed."), article(2)])
     (row,) = rows(db_path)
@@ -156,7 +152,7 @@ def test_json_columns_are_readable_and_queryable(archive: Archive, db_path: Path
 
 def test_new_file_gets_schema_version_wal_and_indexes(archive: Archive, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
         indexes = {row[1]: row[2] for row in conn.execute("pragma index_list(articles)")}
     assert indexes == {
@@ -178,8 +174,8 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_newer_schema_version_is_refused(db_path: Path) -> None:
     Archive(db_path).close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("pragma user_version = 4")
-    with pytest.raises(SchemaError, match="version 4 is newer than this program's 3"):
+        conn.execute("pragma user_version = 5")
+    with pytest.raises(SchemaError, match="version 5 is newer than this program's 4"):
         Archive(db_path)
 
 
@@ -200,7 +196,7 @@ def test_version_1_archive_is_upgraded_in_place(db_path: Path) -> None:
     assert (row["published_year_source"], row["first_seen_at"]) == ("date", T0)
     assert row["version_count"] == 2
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == 3
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_foreign_database_is_refused(db_path: Path) -> None:

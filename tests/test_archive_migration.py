@@ -1,4 +1,4 @@
-"""Archives made by the first and second schemas are upgraded in place to the current one."""
+"""Archives made by each earlier schema are upgraded in place to the current one."""
 
 import json
 import sqlite3
@@ -38,9 +38,10 @@ def make_archive(path: Path, version: int) -> list[dict[str, Any]]:
     schema._create_version_1(db)
     rows = version_1_rows()
     db.table("articles").insert_all(rows)
-    if version == 2:
-        schema.MIGRATIONS[0](db)
+    for upgrade in schema.MIGRATIONS[: version - 1]:
+        upgrade(db)
     db.execute(f"pragma user_version = {version}")
+    db.conn.commit()
     db.close()
     return rows
 
@@ -50,7 +51,7 @@ def table(path: Path, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_old_archive_is_upgraded_without_losing_a_row(tmp_path: Path, version: int) -> None:
     path = tmp_path / "archive.db"
     before = make_archive(path, version)
@@ -97,6 +98,26 @@ def test_old_archive_is_upgraded_without_losing_a_row(tmp_path: Path, version: i
     assert table(path, "select id, duplicate_of from articles where duplicate_of is not null") == [
         (4, 3)
     ]
+
+
+def test_version_3_archive_loses_the_band_index_and_keeps_finding_bands(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    make_archive(path, 3)
+    bands = table(path, "select count(*) from minhash_bands where article_id = 4")
+    assert bands == [(neardup.BANDS,)]
+    with Archive(path) as archive:
+        # A new text is signed again: its old band rows go, found by their keys.
+        changed = article(4, body=" ".join(f"other{i}" for i in range(120)))
+        assert archive.upsert_articles([changed]) == ["updated"]
+        assert archive.check() == []
+    indexes = {name for (name,) in table(path, "select name from sqlite_master")}
+    assert "minhash_bands_article_id" not in indexes
+    assert table(path, "select count(*) from minhash_bands where article_id = 4") == bands
+    assert table(path, "select duplicate_of from articles where id = 4") == [(None,)]
+    stored = table(path, "select count(*) from minhash_bands")
+    assert stored == [(neardup.BANDS * 2,)]  # articles 3 and 4, and nothing left over
+    automerge = table(path, "select v from articles_fts_config where k = 'automerge'")
+    assert automerge == [(schema.FTS_AUTOMERGE,)]
 
 
 def test_upgraded_archive_takes_new_versions(tmp_path: Path) -> None:

@@ -177,3 +177,16 @@ def test_listing_links_of_any_text_are_skipped_or_read(href: str) -> None:
     response = HtmlResponse(URL, body=body.encode("utf-8", "surrogatepass"))
     listing.article_entries(response.selector, URL, site, lambda text: None)
     listing.next_page(response.selector, URL, site)
+
+
+def test_control_characters_beside_a_removed_element_do_not_raise() -> None:
+    """Found by the fuzzer: lxml's HTML parser keeps a control character in a tail that
+    lxml then refuses to assign, when the element before it is removed."""
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the story, long enough to count.</p>" for n in range(6)
+    )
+    body = (
+        f"<html><body><article><h1>Title</h1><div hidden>gone</div>tail\x01 text<\x01meta>"
+        f'<div class="share-buttons">Share</div>after\x0b{paragraphs}</article></body></html>'
+    )
+    run_extractors(body.encode("utf-8"))

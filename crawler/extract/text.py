@@ -346,16 +346,21 @@ def _markup_words(element: HtmlElement) -> set[str]:
     return words
 
 
+#: What lxml refuses to assign as text (XML 1.0's excluded characters), though its HTML
+#: parser keeps them from a page: a control character in a tail must not crash the move.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _remove(element: HtmlElement) -> None:
     """Remove an element but keep its tail text, which belongs to the parent."""
     parent = element.getparent()
     if parent is None:
         return
-    tail = element.tail
+    tail = _NOT_XML.sub("", element.tail or "")
     previous = element.getprevious()
     parent.remove(element)
     if tail:
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = _NOT_XML.sub("", previous.tail or "") + tail
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _NOT_XML.sub("", parent.text or "") + tail

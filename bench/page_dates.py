@@ -1,6 +1,6 @@
 """Score the project's publication dates on htmldate's 1,000-page evaluation, beside htmldate.
 
-    python bench/page_dates.py DATA_DIR [--predictions OUT.json] [--repeat R]
+    python bench/page_dates.py DATA_DIR [--predictions OUT.json] [--origins OUT.json] [--repeat R]
                                         [--without SOURCE,...] [--ablation] [--no-htmldate]
 
 DATA_DIR is shared/benchmarks/htmldate-eval. Every page goes through the code a crawl with
@@ -215,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", type=Path, metavar="DATA_DIR")
     parser.add_argument("--predictions", type=Path, metavar="OUT.json")
+    parser.add_argument(
+        "--origins", type=Path, metavar="OUT.json", help="where each of our dates came from"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="timed runs; the median counts")
     parser.add_argument("--without", default="", help="sources to leave out, comma-separated")
     parser.add_argument("--ablation", action="store_true", help="leave out each source in turn")
@@ -249,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     first = next(iter(methods))
     if args.predictions:
         args.predictions.write_text(json.dumps(results[first][0], indent=1, sort_keys=True))
+    if args.origins:
+        args.origins.write_text(json.dumps(origins, indent=1, sort_keys=True))
 
     dev = [page for page in pages if not page.held_back]
     held = [page for page in pages if page.held_back]

@@ -32,7 +32,6 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from dateparser.timezone_parser import pop_tz_offset_from_string
-from htmldate import find_date
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -48,6 +47,7 @@ from crawler.extract.date_candidates import (
     time_dates,
     url_date,
 )
+from crawler.extract.htmldate_range import oldest_and_newest
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata
 from crawler.extract.text import element_text
@@ -277,8 +277,8 @@ def _published(
     printed_first = None if listed else _first(_dated(texts_found()), context)
     if printed_first is not None:
         return printed_first
-    guessed = _htmldate(page, url, context) if "htmldate" in sources else None
-    if guessed is not None and _htmldate_unsure(page, url, context, guessed):
+    guessed, newest = _htmldate(page, url, context) if "htmldate" in sources else (None, None)
+    if guessed is not None and _htmldate_unsure(guessed, newest):
         contradicted.append(guessed)
         return None
     # Text that names no day is a clock time or "2 hours ago" at best: the last resort.
@@ -289,7 +289,7 @@ def _published(
     )
 
 
-def _htmldate_unsure(page: Selector, url: str, context: Context, oldest: PageDate) -> bool:
+def _htmldate_unsure(oldest: PageDate, newest: PageDate | None) -> bool:
     """Whether htmldate, asked for the page's newest date instead of its oldest, names
     another day.
 
@@ -297,7 +297,6 @@ def _htmldate_unsure(page: Selector, url: str, context: Context, oldest: PageDat
     which one is the publication it guesses, and a guess files the article under the
     wrong day as often as not (bench/README.md); without one, the gap is visible.
     """
-    newest = _htmldate(page, url, context, original=False)
     return newest is not None and newest.day != oldest.day
 
 
@@ -406,26 +405,25 @@ def _candidates(
 
 
 def _htmldate(
-    page: Selector, url: str, context: Context, *, original: bool = True
-) -> PageDate | None:
+    page: Selector, url: str, context: Context
+) -> tuple[PageDate | None, PageDate | None]:
     """htmldate's reading of the whole page: its oldest plausible date, the original
-    publication (its newest with ``original=False``).
+    publication, and its newest, both from one pass (`htmldate_range`).
 
     It is given the parsed tree, never a string: a string that looks like a URL it
-    downloads. It prunes a copy of a tree it is given (htmldate 1.11), so the page's own
-    tree stays whole for the other fields.
+    downloads. It prunes a copy of the tree, so the page's own tree stays whole for the
+    other fields.
     """
-    try:
-        found = find_date(
-            page.root,
-            extensive_search=True,
-            original_date=original,
-            url=url,
-            min_date=context.floor.replace(tzinfo=None),
-            max_date=context.reference.astimezone(ZoneInfo(context.timezone)).replace(tzinfo=None),
-        )
-    except Exception:  # a heuristic library must not stop a crawl on odd markup
-        return None
+    found = oldest_and_newest(
+        page.root,
+        url,
+        min_date=context.floor.replace(tzinfo=None),
+        max_date=context.reference.astimezone(ZoneInfo(context.timezone)).replace(tzinfo=None),
+    )
+    return _htmldate_day(found[0], context), _htmldate_day(found[1], context)
+
+
+def _htmldate_day(found: str | None, context: Context) -> PageDate | None:
     if not found or found.endswith("-01-01"):
         # htmldate fills a year found alone (a copyright line, "© 2016") with 1 January:
         # that is a year, not the day of publication.

@@ -1,0 +1,104 @@
+"""htmldate's oldest and newest dates in one pass are exactly two `find_date` calls' answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from htmldate import find_date
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml.html import HtmlElement, document_fromstring
+
+from crawler.extract.htmldate_range import oldest_and_newest
+
+FLOOR = datetime(1995, 1, 1)
+NOW = datetime(2026, 11, 25, 12, 0)
+
+#: One page per step of find_date that can answer, and pages where the two questions
+#: stop at different steps.
+PAGES = {
+    "url": ("<p>Text</p>", "https://example.com/2019/03/04/story"),
+    "meta": (
+        '<head><meta property="article:published_time" content="2019-03-04">'
+        '<meta property="article:modified_time" content="2020-05-06"></head><p>x</p>',
+        None,
+    ),
+    "json-ld": (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2019-03-04", "dateModified": "2019-04-05"}</script>',
+        None,
+    ),
+    "abbr": ('<abbr class="published" title="2019-03-04">4 March</abbr>', None),
+    "date elements": (
+        '<div class="date">4 March 2019</div><div class="updated">6 May 2020</div>',
+        None,
+    ),
+    "time elements": ('<time datetime="2019-03-04">x</time><time datetime="2020-01-02">', None),
+    "timestamps in the markup": ('<p data-x="2019-03-04 10:00:00">x</p>', None),
+    "free text": ("<p>Written on 4 March 2019.</p><p>Last changed on 6 May 2020.</p>", None),
+    "page patterns": ("<p>x</p><!-- 2019/03/04 and 2021/06/07 -->", None),
+    "copyright": ("<footer>© 2016</footer>", None),
+    "out of bounds": ("<p>Posted 4 March 2031 and 5 April 1990.</p>", None),
+    "nothing": ("<p>No date here.</p>", "https://example.com/story"),
+    "canonical": (
+        '<head><link rel="canonical" href="https://example.com/2018/01/02/x"></head><p>x</p>',
+        None,
+    ),
+}
+
+
+def tree(body: str) -> HtmlElement:
+    return document_fromstring(f"<html><body>{body}</body></html>")
+
+
+def two_calls(page: HtmlElement, url: str | None) -> tuple[str | None, str | None]:
+    return tuple(  # type: ignore[return-value]
+        find_date(
+            page,
+            extensive_search=True,
+            original_date=original,
+            url=url,
+            min_date=FLOOR,
+            max_date=NOW,
+        )
+        for original in (True, False)
+    )
+
+
+@pytest.mark.parametrize(("body", "url"), PAGES.values(), ids=PAGES.keys())
+def test_one_pass_answers_as_two_find_date_calls(body: str, url: str | None) -> None:
+    page = tree(body)
+    before = etree.tostring(page)
+    assert oldest_and_newest(page, url, FLOOR, NOW) == two_calls(page, url)
+    assert etree.tostring(page) == before  # the crawl's tree stays whole
+
+
+def test_the_two_questions_can_differ() -> None:
+    """The pass really answers two questions (else the test above proves little)."""
+    page = tree(PAGES["free text"][0])
+    assert oldest_and_newest(page, None, FLOOR, NOW) == ("2019-03-04", "2020-05-06")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "4 March 2019",
+                "2020-05-06",
+                "06.07.2021",
+                "© 2016",
+                '<span class="date">1 May 2018</span>',
+                '<time datetime="2017-02-03">',
+                "Updated",
+                "x",
+            ]
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_one_pass_answers_as_two_calls_on_any_text(text: str) -> None:
+    page = tree(f"<p>{text}</p>")
+    assert oldest_and_newest(page, None, FLOOR, NOW) == two_calls(page, None)

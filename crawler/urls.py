@@ -87,6 +87,11 @@ _PATH_DATE = re.compile(
 
 
 def year_in_path(url: str) -> int | None:
-    """The year of a date in a URL path (`/2018/09/13/`, `/2018-09-`, `/20180913/`)."""
-    match = _PATH_DATE.search(urlsplit(url).path)
+    """The year of a date in a URL path (`/2018/09/13/`, `/2018-09-`, `/20180913/`); none
+    in a URL that cannot be split (`http://[`), as there is no path to read."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    match = _PATH_DATE.search(path)
     return int(match.group(1)) if match else None

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crawler.urls import canonical_url, clean_url
+from crawler.urls import canonical_url, clean_url, year_in_path
 
 CASES = [
     # (url, clean_url, canonical_url)
@@ -75,3 +75,20 @@ def test_any_text_gives_a_url_or_value_error(text: str) -> None:
 def test_noise_parameters_never_change_identity(base: str, noise: dict[str, str]) -> None:
     noisy = f"{base}?{urlencode(noise)}#frag" if noise else f"{base}#frag"
     assert canonical_url(noisy) == canonical_url(base)
+
+
+@pytest.mark.parametrize(
+    ("url", "year"),
+    [
+        ("https://a.org/2018/09/13/story", 2018),
+        ("https://a.org/news/2018-09-story", 2018),
+        ("https://a.org/20180913/story", 2018),
+        ("https://a.org/news/2018/story", None),
+        ("https://a.org/x?date=2018/09/13", None),
+        ("https://a.org/id/20181313", None),
+        ("http://[", None),
+        ("http://\\[", None),
+    ],
+)
+def test_year_in_path(url: str, year: int | None) -> None:
+    assert year_in_path(url) == year

@@ -16,7 +16,6 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import dates
 from crawler.extract import extract_article
-from crawler.extract.metadata import Metadata
 from crawler.items import Article, ArticleLoader
 from crawler.rejections import reject_page
 from crawler.sitedef import SiteDefinition
@@ -97,7 +96,7 @@ def article_item(
     for name in EXTRACTED_FIELDS:
         loader.add_value(name, getattr(extracted, name))
     item: Article = loader.load_item()
-    item.urls = url_variants(response, item.url or extracted.url, site)
+    item.urls = url_variants(response, item.url or extracted.url, site, extracted.declared_url)
     item.raw_page = raw_page(
         response,
         site,
@@ -108,12 +107,15 @@ def article_item(
     return item
 
 
-def url_variants(response: Response, canonical: str, site: SiteDefinition) -> list[tuple[str, str]]:
+def url_variants(
+    response: Response, canonical: str, site: SiteDefinition, declared: str | None
+) -> list[tuple[str, str]]:
     """Every URL the page was reached through or names itself by, with how, each once.
 
     The canonical form comes first; then the URL the listing linked to, the redirects
-    followed, the URL that answered, and the page's own rel=canonical (or og:url) as
-    written, when it is an article URL of the site: many CMSs point it at the home page.
+    followed, the URL that answered, and `declared`, the page's own rel=canonical (or
+    og:url) as written, when it is an article URL of the site: many CMSs point it at the
+    home page.
     """
     redirects = _redirects(response)
     variants = [(canonical, "canonical")]
@@ -123,16 +125,14 @@ def url_variants(response: Response, canonical: str, site: SiteDefinition) -> li
     else:
         variants.append((response.request.url if response.request else response.url, "requested"))
     variants.append((response.url, "response"))
-    if isinstance(response, HtmlResponse):
-        declared = Metadata(response.selector).canonical()
-        if declared and declared.strip():
-            absolute = urljoin(response.url, declared.strip())
-            if (
-                urlsplit(absolute).scheme in ("http", "https")
-                and site.allows(absolute)
-                and site.article_url.search(absolute)
-            ):
-                variants.append((absolute, "declared"))
+    if declared and declared.strip():
+        absolute = urljoin(response.url, declared.strip())
+        if (
+            urlsplit(absolute).scheme in ("http", "https")
+            and site.allows(absolute)
+            and site.article_url.search(absolute)
+        ):
+            variants.append((absolute, "declared"))
     seen: dict[str, str] = {}
     for url, kind in variants:
         seen.setdefault(url, kind)

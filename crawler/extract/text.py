@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Callable
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 #: Elements that never hold article prose.
@@ -73,6 +74,7 @@ _HIDDEN_CANDIDATES = ".//*[@hidden or @aria-hidden or contains(@style, ':')]"
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 
 
 def clean_paragraphs(element: HtmlElement) -> list[str]:
@@ -88,7 +90,7 @@ def element_text(element: HtmlElement) -> str:
         return element.get("content", "")
     if element.tag == "time" and element.get("datetime"):
         return element.get("datetime", "")
-    parts = element.xpath(".//text()[not(ancestor::script or ancestor::style)]")
+    parts = _VISIBLE_TEXT(element)
     return _SPACES.sub(" ", " ".join(parts)).strip()
 
 

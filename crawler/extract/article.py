@@ -77,7 +77,8 @@ def extract_article(
     declared = language_code(meta.language())
     language_declared = declared is not None
     language = _site_language(site, declared)
-    base_url = urljoin(url, page.css("base::attr(href)").get("").strip())
+    bases = (base.get("href") for base in page.root.iter("base"))
+    base_url = urljoin(url, next((href for href in bases if href is not None), "").strip())
     declared_url = meta.canonical()
     article = ExtractedArticle(
         url=_article_url(declared_url, base_url, url, site),

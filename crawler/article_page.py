@@ -16,6 +16,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import dates
 from crawler.extract import extract_article
+from crawler.extract.page import parsed_page
 from crawler.items import Article, ArticleLoader
 from crawler.rejections import reject_page
 from crawler.sitedef import SiteDefinition
@@ -63,7 +64,7 @@ def article_item(
         )
         return None
     extracted = extract_article(
-        response.selector,
+        parsed_page(response),
         response.url,
         site,
         fetched_at=fetched_at,

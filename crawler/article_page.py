@@ -16,7 +16,7 @@ from scrapy.statscollectors import StatsCollector
 
 from crawler import dates
 from crawler.extract import extract_article
-from crawler.extract.metadata import Metadata
+from crawler.extract.page import parsed_page
 from crawler.items import Article, ArticleLoader
 from crawler.rejections import reject_page
 from crawler.sitedef import SiteDefinition
@@ -64,7 +64,7 @@ def article_item(
         )
         return None
     extracted = extract_article(
-        response.selector,
+        parsed_page(response),
         response.url,
         site,
         fetched_at=fetched_at,
@@ -97,7 +97,7 @@ def article_item(
     for name in EXTRACTED_FIELDS:
         loader.add_value(name, getattr(extracted, name))
     item: Article = loader.load_item()
-    item.urls = url_variants(response, item.url or extracted.url, site)
+    item.urls = url_variants(response, item.url or extracted.url, site, extracted.declared_url)
     item.raw_page = raw_page(
         response,
         site,
@@ -108,12 +108,15 @@ def article_item(
     return item
 
 
-def url_variants(response: Response, canonical: str, site: SiteDefinition) -> list[tuple[str, str]]:
+def url_variants(
+    response: Response, canonical: str, site: SiteDefinition, declared: str | None
+) -> list[tuple[str, str]]:
     """Every URL the page was reached through or names itself by, with how, each once.
 
     The canonical form comes first; then the URL the listing linked to, the redirects
-    followed, the URL that answered, and the page's own rel=canonical (or og:url) as
-    written, when it is an article URL of the site: many CMSs point it at the home page.
+    followed, the URL that answered, and `declared`, the page's own rel=canonical (or
+    og:url) as written, when it is an article URL of the site: many CMSs point it at the
+    home page.
     """
     redirects = _redirects(response)
     variants = [(canonical, "canonical")]
@@ -123,16 +126,14 @@ def url_variants(response: Response, canonical: str, site: SiteDefinition) -> li
     else:
         variants.append((response.request.url if response.request else response.url, "requested"))
     variants.append((response.url, "response"))
-    if isinstance(response, HtmlResponse):
-        declared = Metadata(response.selector).canonical()
-        if declared and declared.strip():
-            absolute = urljoin(response.url, declared.strip())
-            if (
-                urlsplit(absolute).scheme in ("http", "https")
-                and site.allows(absolute)
-                and site.article_url.search(absolute)
-            ):
-                variants.append((absolute, "declared"))
+    if declared and declared.strip():
+        absolute = urljoin(response.url, declared.strip())
+        if (
+            urlsplit(absolute).scheme in ("http", "https")
+            and site.allows(absolute)
+            and site.article_url.search(absolute)
+        ):
+            variants.append((absolute, "declared"))
     seen: dict[str, str] = {}
     for url, kind in variants:
         seen.setdefault(url, kind)

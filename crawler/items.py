@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -102,3 +103,21 @@ class ArticleLoader(ItemLoader):
     authors_out = unique
     tags_out = unique
     body_out = Join("\n\n")
+
+    #: Each field's processors, looked up once: itemloaders looks them up for every
+    #: value added, reading the item class's field metadata each time.
+    _processors: ClassVar[dict[tuple[type, type, str, str], Callable[..., Any]]] = {}
+
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        return self._processor(field_name, "in", super().get_input_processor)
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        return self._processor(field_name, "out", super().get_output_processor)
+
+    def _processor(
+        self, field_name: str, way: str, look_up: Callable[[str], Callable[..., Any]]
+    ) -> Callable[..., Any]:
+        key = (type(self), type(self.item), field_name, way)
+        if key not in self._processors:
+            self._processors[key] = look_up(field_name)
+        return self._processors[key]

@@ -110,6 +110,37 @@ def test_canonical_off_site_is_ignored() -> None:
     assert article.url == "https://example.com/news/1"
 
 
+NEWS = "https://example.com/news/"
+
+
+@pytest.mark.parametrize(
+    ("head", "declared", "url"),
+    [
+        ('<link rel="canonical" href="/news/2">', "/news/2", NEWS + "2"),
+        ('<link rel="alternate canonical" href="/news/2">', "/news/2", NEWS + "2"),
+        ('<link rel="\tcanonical\n" href="/news/2">', "/news/2", NEWS + "2"),
+        ('<link rel="canonicals" href="/news/2">', None, NEWS + "1"),
+        # The first canonical link that has an href; an empty one gives way to og:url.
+        ('<link rel="canonical"><link rel="canonical" href="/news/3">', "/news/3", NEWS + "3"),
+        ('<link rel="canonical" href=""><meta property="og:url" content="/news/4">', "/news/4",
+         NEWS + "4"),
+        # A relative canonical link is read against the page's <base href>, if it has one.
+        ('<base target="x"><base href="/news/"><link rel="canonical" href="5">', "5", NEWS + "5"),
+    ],
+)  # fmt: skip
+def test_declared_canonical_link(head: str, declared: str | None, url: str) -> None:
+    article = extract(page(head, "<h1>T</h1>"))
+    assert (article.declared_url, article.url) == (declared, url)
+
+
+def test_jsonld_with_parameters_in_its_type_and_meta_tags_without_content() -> None:
+    head = """<meta name="author"><meta name="author" content=" Jane Doe ">
+    <script type="application/ld+json; charset=utf-8">{"@type": "NewsArticle",
+    "headline": "From JSON-LD"}</script>"""
+    article = extract(page(head, "<h1>Visible</h1>"))
+    assert (article.title, article.authors) == ("From JSON-LD", ["Jane Doe"])
+
+
 def test_time_element_and_language() -> None:
     body = f"<article><h1>T</h1><time datetime='2018-09-13T14:15'>13 Sep</time><p>{PROSE}</p>"
     article = extract(page(body=body + "</article>", lang="en-GB"))

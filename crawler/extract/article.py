@@ -55,6 +55,8 @@ class ExtractedArticle:
     tags: list[str] = field(default_factory=list)
     image_url: str | None = None
     language: str | None = None
+    #: The page's own canonical link (rel=canonical, else og:url) as written, if any.
+    declared_url: str | None = None
     #: Which layer gave each field: "selector", "metadata", "generic" or "listing"; for
     #: the dates, the generic layer's own source (see page_dates.SOURCES).
     sources: dict[str, str] = field(default_factory=dict)
@@ -75,9 +77,13 @@ def extract_article(
     declared = language_code(meta.language())
     language_declared = declared is not None
     language = _site_language(site, declared)
-    base_url = urljoin(url, page.css("base::attr(href)").get("").strip())
+    bases = (base.get("href") for base in page.root.iter("base"))
+    base_url = urljoin(url, next((href for href in bases if href is not None), "").strip())
+    declared_url = meta.canonical()
     article = ExtractedArticle(
-        url=_article_url(meta.canonical(), base_url, url, site), language=language
+        url=_article_url(declared_url, base_url, url, site),
+        language=language,
+        declared_url=declared_url,
     )
     date_languages = _date_languages(site, language)
 

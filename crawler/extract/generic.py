@@ -33,12 +33,17 @@ MISSED_SHARE = 0.5
 
 
 def heading(page: Selector) -> HtmlElement | None:
-    """The article's main heading: the first <h1> inside <article> or <main>, else the first."""
-    for css in ("article h1", "main h1", "h1"):
-        for element in page.css(css):
-            if element_text(element.root):
-                return element.root
-    return None
+    """The article's main heading: the first <h1> inside <article> or <main>, else the first.
+
+    One walk over the page's <h1>s (their ancestors tell where each stands): the three
+    CSS queries this reads as each scan the whole page.
+    """
+    headings = [h for h in page.root.iter("h1") if element_text(h)]
+    for container in ("article", "main"):
+        for element in headings:
+            if any(a.tag == container for a in element.iterancestors()):
+                return element
+    return headings[0] if headings else None
 
 
 def title(page: Selector) -> str | None:

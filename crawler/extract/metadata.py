@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from lxml.html import HtmlElement
 from parsel import Selector
 
 ARTICLE_TYPES = frozenset(
@@ -26,6 +27,7 @@ _META_AUTHORS = ("author", "article:author", "parsely-author", "sailthru.author"
 _COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 #: How many times over a CMS may have escaped a metadata value.
 MAX_ESCAPES = 2
+_XML_SPACE = re.compile(r"[ \t\r\n]+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
@@ -120,14 +122,25 @@ class Metadata:
         )
 
     def canonical(self) -> str | None:
-        return self.page.css('link[rel~="canonical"]::attr(href)').get() or self.first("og:url")
+        links = self.page.root.iter("link")
+        declared = (link.get("href") for link in links if "canonical" in _rel(link))
+        return next((href for href in declared if href is not None), None) or self.first("og:url")
+
+
+def _rel(link: HtmlElement) -> list[str]:
+    """The words of a link's rel, as CSS's `[rel~=…]` reads them (XML white space)."""
+    return _XML_SPACE.split(link.get("rel", ""))
 
 
 def _meta_tags(page: Selector) -> dict[str, list[str]]:
     """Every <meta> by its lower-cased name, property, itemprop or http-equiv."""
     tags: dict[str, list[str]] = {}
-    for meta in page.root.xpath("//meta[@content]"):  # lxml's elements: no wrapper each
-        content = meta.get("content").strip()
+    # lxml's own walk by tag name, in C: a tenth of what an XPath over the page costs.
+    for meta in page.root.iter("meta"):
+        content = meta.get("content")
+        if content is None:
+            continue
+        content = content.strip()
         key = (
             meta.get("property")
             or meta.get("name")
@@ -142,7 +155,8 @@ def _meta_tags(page: Selector) -> dict[str, list[str]]:
 def _jsonld_documents(page: Selector) -> list[list[dict[str, Any]]]:
     """The objects of each JSON-LD document of the page, one list per document."""
     documents = []
-    for script in page.xpath('//script[contains(@type, "ld+json")]/text()').getall():
+    scripts = (s for s in page.root.iter("script") if "ld+json" in s.get("type", ""))
+    for script in (text for s in scripts for text in s.xpath("text()")):
         try:
             data = json.loads(_COMMENTS.sub("", script), strict=False)
         except ValueError:

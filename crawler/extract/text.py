@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Callable
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 #: Elements that never hold article prose.
@@ -73,6 +74,7 @@ _HIDDEN_CANDIDATES = ".//*[@hidden or @aria-hidden or contains(@style, ':')]"
 _HIDDEN_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
 _WORD_SPLIT = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _SPACES = re.compile(r"\s+")
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 
 
 def clean_paragraphs(element: HtmlElement) -> list[str]:
@@ -88,7 +90,7 @@ def element_text(element: HtmlElement) -> str:
         return element.get("content", "")
     if element.tag == "time" and element.get("datetime"):
         return element.get("datetime", "")
-    parts = element.xpath(".//text()[not(ancestor::script or ancestor::style)]")
+    parts = _VISIBLE_TEXT(element)
     return _SPACES.sub(" ", " ".join(parts)).strip()
 
 
@@ -107,7 +109,7 @@ def remove_boilerplate(root: HtmlElement) -> None:
             _remove(element)
     lengths = _TextLengths(root)
     total = lengths.text[root] or 1
-    spine = _prose_spine(root)
+    spine = lengths.prose_spine()
     for element in _outermost(root, lambda e: e not in spine and _is_widget(e, total, lengths)):
         _remove(element)
     lengths = _TextLengths(root)
@@ -124,7 +126,7 @@ def main_blocks(root: HtmlElement) -> list[HtmlElement]:
     blocks with the main block's tag and class under siblings that repeat the markup of
     one of its near ancestors, and that hold running text.
     """
-    cores = _text_cores(root)
+    cores = _TextLengths(root).text_cores()
     if len(cores) < 2:
         return []
     block = cores[0]
@@ -152,50 +154,6 @@ def _holds_prose(element: HtmlElement) -> bool:
     return any(_own_text(p) >= PROSE_CHARS for p in element.iter("p"))
 
 
-def _prose_spine(root: HtmlElement) -> set[HtmlElement]:
-    """The blocks that hold the page's running text, and every element around them.
-
-    Whatever its markup says, this is where the article is: pages wrap everything in a
-    <form> (ASP.NET), put the story in a <header>, name its container like a widget
-    (Blogger's "widget Blog", WordPress's "tag-…" and "author-…"), or write it as text
-    and <br>s.
-    """
-    return {element for core in _text_cores(root) for element in (core, *core.iterancestors())}
-
-
-def _text_cores(root: HtmlElement) -> list[HtmlElement]:
-    """Where the running text is, two ways, as either may be the article when comments or
-    a long footer compete with it: the block with the most running text of its own and
-    of its paragraphs (absent when there is none), and the block the text concentrates
-    in, walking down from the root into the child that holds most of it while one does.
-    """
-    own: dict[HtmlElement, int] = {}
-    held: dict[HtmlElement, int] = {}
-    for element in reversed(list(root.iter())):  # descendants before ancestors
-        text = 0 if _is_inert(element) else _own_text(element)
-        text = text if text >= PROSE_CHARS else 0
-        own[element] = text
-        held[element] = text + sum(held[child] for child in element)
-    blocks: dict[HtmlElement, int] = {}
-    for element, text in own.items():
-        if text:
-            holder = element.getparent() if element.tag == "p" else element
-            if holder is not None:
-                blocks[holder] = blocks.get(holder, 0) + text
-    cores = [max(blocks, key=blocks.__getitem__)] if blocks else []
-    core = root
-    while held[core]:
-        richest = max(core, key=held.__getitem__, default=None)
-        if richest is None or held[richest] < SPINE_SHARE * held[core]:
-            break
-        core = richest
-    return [*cores, core]
-
-
-def _is_inert(element: HtmlElement) -> bool:
-    return not isinstance(element.tag, str) or element.tag in ("a", "script", "style")
-
-
 def _own_text(element: HtmlElement) -> int:
     """Characters of text right inside the element, not inside its child elements."""
     return len((element.text or "").strip()) + sum(
@@ -204,22 +162,70 @@ def _own_text(element: HtmlElement) -> int:
 
 
 class _TextLengths:
-    """Characters of visible text, and of link text, under every element of a tree."""
+    """Characters of visible text, and of link text, under every element of a tree, and
+    where its running text is; all counted in one walk, bottom up."""
 
     def __init__(self, root: HtmlElement) -> None:
+        self.root = root
         self.text: dict[HtmlElement, int] = {}
         self.links: dict[HtmlElement, int] = {}
+        #: Running text (PROSE_CHARS or more of an element's own text, outside links,
+        #: scripts and styles) under every element.
+        self.held: dict[HtmlElement, int] = {}
+        #: Running text of each block, its own and its paragraphs' (a <p> counts for its
+        #: parent), in the order first met.
+        self.blocks: dict[HtmlElement, int] = {}
+        text, links, held, blocks = self.text, self.links, self.held, self.blocks
         for element in reversed(list(root.iter())):  # descendants before ancestors
-            if not isinstance(element.tag, str) or element.tag in ("script", "style"):
-                self.text[element] = self.links[element] = 0
+            tag = element.tag
+            if not isinstance(tag, str) or tag in ("script", "style"):
+                text[element] = links[element] = 0
+                held[element] = sum(held[child] for child in element)
                 continue
-            text = len((element.text or "").strip()) + sum(
-                self.text[child] + len((child.tail or "").strip()) for child in element
-            )
-            self.text[element] = text
-            self.links[element] = (
-                text if element.tag == "a" else sum(self.links[child] for child in element)
-            )
+            own = len((element.text or "").strip())
+            total = own
+            link_total = held_total = 0
+            for child in element:
+                tail = len((child.tail or "").strip())
+                own += tail
+                total += text[child] + tail
+                link_total += links[child]
+                held_total += held[child]
+            text[element] = total
+            links[element] = total if tag == "a" else link_total
+            prose = own if own >= PROSE_CHARS and tag != "a" else 0
+            held[element] = prose + held_total
+            if prose:
+                holder = element.getparent() if tag == "p" else element
+                if holder is not None:
+                    blocks[holder] = blocks.get(holder, 0) + prose
+
+    def text_cores(self) -> list[HtmlElement]:
+        """Where the running text is, two ways, as either may be the article when comments
+        or a long footer compete with it: the block with the most running text of its own
+        and of its paragraphs (absent when there is none), and the block the text
+        concentrates in, walking down from the root into the child that holds most of it
+        while one does.
+        """
+        held = self.held
+        cores = [max(self.blocks, key=self.blocks.__getitem__)] if self.blocks else []
+        core = self.root
+        while held[core]:
+            richest = max(core, key=held.__getitem__, default=None)
+            if richest is None or held[richest] < SPINE_SHARE * held[core]:
+                break
+            core = richest
+        return [*cores, core]
+
+    def prose_spine(self) -> set[HtmlElement]:
+        """The blocks that hold the page's running text, and every element around them.
+
+        Whatever its markup says, this is where the article is: pages wrap everything in
+        a <form> (ASP.NET), put the story in a <header>, name its container like a widget
+        (Blogger's "widget Blog", WordPress's "tag-…" and "author-…"), or write it as
+        text and <br>s.
+        """
+        return {e for core in self.text_cores() for e in (core, *core.iterancestors())}
 
     def link_dense(self, element: HtmlElement) -> bool:
         """A block of mostly link text, like a list of other articles, and no real prose.

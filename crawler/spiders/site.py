@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from parsel import Selector
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
@@ -32,6 +33,7 @@ from crawler.discovery import FoundLink
 from crawler.discovery.feeds import NotAFeed, feed_links
 from crawler.discovery.sitemaps import NotASitemap, is_robots_txt, read_sitemap, robots_sitemaps
 from crawler.extract import language_code
+from crawler.extract.page import parsed_page
 from crawler.faults import record_fault, record_final_failure
 from crawler.items import Article, SeenUnchanged
 from crawler.known_articles import NEW, RECHECK, KnownArticles, KnownRule, Visit
@@ -240,8 +242,9 @@ class SiteSpider(Spider):
             )
             return
         self.crawler.stats.inc_value("listing/pages")
+        document = parsed_page(response)
         entries = listing.article_entries(
-            response.selector, get_base_url(response), self.site, self._date_reader(response)
+            document, get_base_url(response), self.site, self._date_reader(document)
         )
         # The year evidence of the section's listing, walked page by page. It travels with
         # the next page's request, so whichever process fetches that page (in a distributed
@@ -249,7 +252,7 @@ class SiteSpider(Spider):
         walk = ListingYears(ZoneInfo(self.site.timezone), **(years_walk or {}))
         years = walk.read_page([entry.date for entry in entries])
         seen = self._section_links.setdefault(section_url, set())
-        label = listing.section_label(response.selector)
+        label = listing.section_label(document)
         new_links = wanted_links = 0
         for entry, year in zip(entries, years, strict=True):
             key = canonical_url(entry.url)
@@ -264,7 +267,7 @@ class SiteSpider(Spider):
             if request is not None:
                 yield request
         if not new_links:
-            if listing.next_page(response.selector, get_base_url(response), self.site):
+            if listing.next_page(document, get_base_url(response), self.site):
                 # Pagination that goes on without new articles: a loop or a calendar trap.
                 detail = f"section {section_url}: a next page but no new article link"
                 record_fault(self.crawler, "listing_loop", response.url, detail)
@@ -287,7 +290,7 @@ class SiteSpider(Spider):
             return
         if self.site.max_pages is not None and page >= self.site.max_pages:
             return
-        next_url = listing.next_page(response.selector, get_base_url(response), self.site)
+        next_url = listing.next_page(document, get_base_url(response), self.site)
         if next_url:
             yield Request(
                 next_url,
@@ -300,9 +303,9 @@ class SiteSpider(Spider):
                 errback=self.download_failed,
             )
 
-    def _date_reader(self, response: HtmlResponse) -> Callable[[str], ParsedDate | None]:
+    def _date_reader(self, document: Selector) -> Callable[[str], ParsedDate | None]:
         """Reads a listing's dates as the pipeline reads the articles': same languages, zone."""
-        page_language = language_code(response.xpath("/html/@lang").get())
+        page_language = language_code(document.xpath("/html/@lang").get())
         languages = self.site.languages or dates.known_languages(
             (page_language,) if page_language else ()
         )

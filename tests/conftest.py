@@ -1,4 +1,5 @@
-"""Shared fixtures: the generated demo site and a server for it, once per session or module."""
+"""Shared fixtures: the generated demo site and a server for it, and a real redis-server,
+once per session or module."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from demosite.generate import generate_site
 from tests.crawling import DEMO_ARTICLES, Server, start_server
+from tests.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +28,19 @@ def demo_server(
     server = start_server(demo_site[0], tmp_path_factory.mktemp("server") / "requests.jsonl")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of the module's own, on a free loopback port."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the module's server, emptied for each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()

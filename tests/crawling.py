@@ -9,8 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,3 +120,19 @@ def max_in_flight(requests: list[dict[str, Any]]) -> int:
         current += change
         peak = max(peak, current)
     return peak
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; a test that waits in vain fails saying for what."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def query(archive: Path, sql: str) -> list[dict[str, Any]]:
+    """Rows of an archive file, read as a user would read them."""
+    with sqlite3.connect(archive) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql)]

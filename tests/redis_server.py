@@ -19,7 +19,7 @@ import redis
 STARTUP_SECONDS = 10
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -35,7 +35,7 @@ def redis_server(directory: Path, *, port: int = 0, durable: bool = False) -> It
     executable = shutil.which("redis-server")
     if executable is None:
         raise RuntimeError("redis-server is not installed: apt-get install -y redis-server")
-    port = port or _free_port()
+    port = port or free_port()
     command = [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
     command += ["--appendonly", "yes" if durable else "no", "--appendfsync", "always"]
     command += ["--dir", str(directory), "--protected-mode", "yes"]

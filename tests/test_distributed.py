@@ -9,12 +9,9 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +26,15 @@ from archive import redis_codec
 from archive.ingest import ITEMS_KEY, Keys
 from crawler.distributed import DistributedMode
 from demosite.generate import generate_site
-from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server
-from tests.redis_server import redis_server
+from tests.crawling import (
+    CRAWL_ENV,
+    ROOT,
+    crawl_command,
+    demo_definition,
+    query,
+    start_server,
+    wait_until,
+)
 
 ARTICLES = 1500
 SERVER_DELAY = 0.05
@@ -86,12 +90,6 @@ def test_unreachable_redis_stops_the_crawl_before_it_starts(tmp_path: Path) -> N
     assert "Traceback" not in done.stderr
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
 @dataclass
 class DistributedRun:
     returncodes: dict[str, int]
@@ -105,20 +103,6 @@ class DistributedRun:
     runs: list[dict[str, Any]]
     keys_left: list[bytes]
     local_archive: Path
-
-
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def _query(archive: Path, sql: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(archive) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(sql)]
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +125,12 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                 stderr=subprocess.STDOUT,
             )
         # Workers refuse an incremental crawl until the writer has published the archive.
-        _wait(lambda: client.exists(Keys(ITEMS_KEY).published), 60, "the writer to publish")
+        wait_until(lambda: client.exists(Keys(ITEMS_KEY).published), 60, "the writer to publish")
         workers = {}
         for worker in WORKERS:
             if worker == WORKERS[-1]:
                 # The last one joins a run under way, with requests already queued.
-                _wait(lambda: len(server.requests()) >= 50, 60, "the first pages")
+                wait_until(lambda: len(server.requests()) >= 50, 60, "the first pages")
             command = crawl_command(
                 definition,
                 local_archive,
@@ -159,12 +143,12 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                     command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
                 )
         halfway = (ARTICLES + ARTICLES // 10) // 2
-        _wait(lambda: len(server.requests()) >= halfway, 120, "half the site to be fetched")
+        wait_until(lambda: len(server.requests()) >= halfway, 120, "half the site to be fetched")
         os.kill(workers[KILLED].pid, signal.SIGKILL)
         in_flight = client.lrange(f"demo:requests:inflight:{KILLED}", 0, -1)
         returncodes = {worker: process.wait(timeout=180) for worker, process in workers.items()}
         keys = Keys(ITEMS_KEY)
-        _wait(
+        wait_until(
             lambda: not client.llen(keys.items) and not client.llen(keys.processing),
             60,
             "the writer to drain the item list",
@@ -179,8 +163,8 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
             killed_in_flight={urlsplit(redis_codec.loads(raw)["url"]).path for raw in in_flight},
             requests=Counter(request["path"] for request in server.requests()),
             manifest=manifest,
-            rows=_query(archive, "select url, title, published_at from articles"),
-            runs=_query(archive, "select * from crawl_runs order by id"),
+            rows=query(archive, "select url, title, published_at from articles"),
+            runs=query(archive, "select * from crawl_runs order by id"),
             keys_left=sorted(client.keys("demo:*")),
             local_archive=local_archive,
         )

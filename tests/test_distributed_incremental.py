@@ -10,10 +10,8 @@ hosts); what they fetch is counted at the server.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +24,15 @@ import redis
 
 from archive.ingest import ITEMS_KEY, Keys
 from demosite.generate import generate_site
-from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server
+from tests.crawling import (
+    CRAWL_ENV,
+    ROOT,
+    crawl_command,
+    demo_definition,
+    query,
+    start_server,
+    wait_until,
+)
 from tests.redis_server import redis_server
 from tests.test_scheduled_runs import expected_second_crawl
 
@@ -48,20 +54,6 @@ class TwoCrawls:
     worker_archives: list[Path]
     first_ended: str
     keys_left: list[bytes]
-
-
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-def query(archive: Path, sql: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(archive) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(sql)]
 
 
 def _crawl(
@@ -101,25 +93,25 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
             )
         try:
             drained = lambda: not client.llen(KEYS.items) and not client.llen(KEYS.processing)  # noqa: E731
-            _wait(lambda: client.exists(KEYS.published), 30, "the writer to publish")
+            wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")
             first_logs = directory / "first"
             first_logs.mkdir()
             first_archives = [directory / f"first-{w}.db" for w in WORKERS]
             codes, logs = _crawl(definition, url, first_archives, first_logs)
             assert codes == [0, 0], logs
-            _wait(drained, 60, "the writer to drain the first crawl")
+            wait_until(drained, 60, "the writer to drain the first crawl")
             first = server.requests()
             first_ended = max(
                 run["finished_at"] for run in query(archive, "select * from crawl_runs")
             )
             # A Redis restarted without its data: the running writer publishes again.
             client.flushdb()
-            _wait(lambda: client.exists(KEYS.published), 30, "the writer to publish again")
+            wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish again")
             second_logs = directory / "second"
             second_logs.mkdir()
             other_hosts = [directory / f"host-{w}" / "archive.db" for w in WORKERS]
             returncodes, second_texts = _crawl(definition, url, other_hosts, second_logs)
-            _wait(drained, 60, "the writer to drain the second crawl")
+            wait_until(drained, 60, "the writer to drain the second crawl")
             keys_left = sorted(client.keys("demo:*"))
         finally:
             writer.send_signal(signal.SIGTERM)

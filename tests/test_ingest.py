@@ -8,7 +8,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from archive import redis_codec
 from archive.ingest import ITEMS_KEY, Keys
 from archive.redis_publish import decode_known, known_field
 from tests.archive_rows import COUNTS, T0, article
-from tests.redis_server import redis_server
 
 ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)
@@ -58,20 +56,6 @@ def test_codec_round_trips_any_text_and_bytes(value: Any) -> None:
 def test_codec_refuses_what_it_cannot_rebuild() -> None:
     with pytest.raises(TypeError, match="cannot send a set"):
         redis_codec.dumps({"tags": {"a"}})
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.close()
 
 
 def ingest(redis_url: str, archive: Path, *options: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ it, against a real redis-server. The answers must be the archive file's own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,25 +20,10 @@ from archive.schema import RUN_COUNT_COLUMNS
 from crawler.known_articles import KnownArticles, Visit
 from crawler.redis_known import RedisKnownArticles
 from tests.archive_rows import article
-from tests.redis_server import redis_server
 from tests.test_known_articles import BASE, NOW, VISITS, build_archive
 
 KEYS = Keys(ITEMS_KEY)
 WALK_KEY = "example:requests:walk"
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    yield client
-    client.close()
 
 
 def worker(

@@ -13,10 +13,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -24,20 +22,12 @@ import redis
 from archive import Archive
 from archive.ingest import ITEMS_KEY, Keys
 from demosite.generate import generate_site
-from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server
-from tests.redis_server import _free_port, redis_server
+from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server, wait_until
+from tests.redis_server import free_port, redis_server
 
 ARTICLES = 80
 ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)
-
-
-def _wait(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _writer(url: str, archive: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -72,14 +62,14 @@ def test_a_redis_outage_stops_worker_and_writer_cleanly_and_loses_nothing(tmp_pa
     archive = tmp_path / "archive.db"
     data = tmp_path / "redis"
     data.mkdir()
-    port = _free_port()
+    port = free_port()
     try:
         with redis_server(data, port=port, durable=True) as url:
             client = redis.Redis.from_url(url)
             writer = _writer(url, archive, tmp_path / "writer-1.log")
-            _wait(lambda: client.exists(KEYS.published), 30, "the writer to publish")
+            wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")
             worker = _worker(definition, url, "lost", tmp_path / "lost.log")
-            _wait(lambda: len(server.requests()) >= 30, 60, "the crawl to be under way")
+            wait_until(lambda: len(server.requests()) >= 30, 60, "the crawl to be under way")
             client.close()
         # Redis is gone (its data on disk).
         worker_status = worker.wait(timeout=60)
@@ -87,10 +77,10 @@ def test_a_redis_outage_stops_worker_and_writer_cleanly_and_loses_nothing(tmp_pa
         with redis_server(data, port=port, durable=True) as url:
             client = redis.Redis.from_url(url)
             writer = _writer(url, archive, tmp_path / "writer-2.log")
-            _wait(lambda: client.exists(KEYS.published), 30, "the writer to publish")
+            wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")
             resumed = _worker(definition, url, "resumed", tmp_path / "resumed.log")
             resumed_status = resumed.wait(timeout=120)
-            _wait(
+            wait_until(
                 lambda: not client.llen(KEYS.items) and not client.llen(KEYS.processing),
                 60,
                 "the writer to drain",

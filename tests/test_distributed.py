@@ -1,6 +1,6 @@
 """Distributed mode end to end: a real redis-server, three crawl workers, one archive writer.
 
-The site has a couple of thousand articles and answers each request after a short delay,
+The site has a few thousand articles and answers each request after a short delay,
 so requests are in flight when one worker is killed with SIGKILL halfway through.
 """
 
@@ -36,7 +36,7 @@ from tests.crawling import (
     wait_until,
 )
 
-ARTICLES = 1500
+ARTICLES = 3000
 SERVER_DELAY = 0.05
 WORKERS = ("w1", "w2", "w3")
 KILLED = "w3"

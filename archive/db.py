@@ -231,10 +231,11 @@ class Archive:
         Extraction may improve: `archive reparse` of a later version can read them.
         """
         for page, reason in pages:
+            url = page.get("url") if isinstance(page, Mapping) else None
             if problem := rawpages.problem(page):
-                raise ValueError(f"rejected page {page.get('url')!r}: raw_page {problem}")
+                raise ValueError(f"rejected page {url!r}: raw_page {problem}")
             if not isinstance(reason, str) or not reason.strip():
-                raise ValueError(f"rejected page {page['url']!r}: a reason is required")
+                raise ValueError(f"rejected page {url!r}: a reason is required")
         with self._write_transaction():
             for page, reason in pages:
                 rawpages.store(self._db, None, page, run_id, rejected=reason)

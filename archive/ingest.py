@@ -147,12 +147,12 @@ class RedisIngest:
         """Write batches until stopped, or, with ``drain``, until the list is empty."""
         self._lock()
         try:
-            self.publisher.publish_all()
+            self.publisher.publish_all(self._lock)
             while not should_stop():
                 self._lock()
                 if not self.publisher.is_published():
                     logger.warning("the workers' incremental state has gone from Redis")
-                    self.publisher.publish_all()
+                    self.publisher.publish_all(self._lock)
                 batch = self._take_batch()
                 if batch:
                     self._write(batch)
@@ -166,7 +166,7 @@ class RedisIngest:
         writer's lock: a running writer republishes by itself when ``published`` goes."""
         self._lock()
         try:
-            self.publisher.publish_all()
+            self.publisher.publish_all(self._lock)
         finally:
             self._unlock()
 
@@ -301,9 +301,9 @@ class RedisIngest:
 
     def _add_rejected(self, message: dict[str, Any]) -> list[str]:
         """Keep a page that gave no article; its URL, for publishing, once it is kept."""
-        page = message["page"]
-        run_id = self.client.hget(self.keys.run(message["run"]), "run_id")
         try:
+            page = message["page"]
+            run_id = self.client.hget(self.keys.run(message["run"]), "run_id")
             self.archive.add_rejected_pages(
                 [(page, message["reason"])], run_id=int(run_id) if run_id else None
             )

@@ -137,3 +137,5 @@ def test_pages_that_gave_no_article_are_kept_with_the_reason(archive: Archive) -
         archive.add_rejected_pages([(page(), " ")])
     with pytest.raises(ValueError, match="raw_page key 'status' is invalid"):
         archive.add_rejected_pages([(page() | {"status": None}, reason)])
+    with pytest.raises(ValueError, match="rejected page None: raw_page"):
+        archive.add_rejected_pages([("not a page", reason)])  # type: ignore[list-item]

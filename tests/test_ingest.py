@@ -163,11 +163,13 @@ def test_a_page_that_gave_no_article_is_kept_and_published(
         KEYS.items,
         message("rejected", page=page, reason="site 'example': no body"),
         message("rejected", page={**page, "body": None}, reason="no body"),
+        message("rejected", page="not a page", reason="no body"),
+        message("rejected", reason="no page at all"),
     )
     archive = tmp_path / "archive.db"
     done = ingest(redis_url, archive, "--drain")
     assert done.returncode == 0, done.stderr
-    assert "1 messages rejected" in done.stdout
+    assert "3 messages rejected" in done.stdout
     with sqlite3.connect(archive) as db:
         kept = db.execute("select url, rejected from raw_pages where article_id is null").fetchall()
     assert kept == [(url, "site 'example': no body")]

@@ -30,7 +30,7 @@ import hashlib
 import json
 import logging
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -158,9 +158,14 @@ class KnownPublisher:
     def is_published(self) -> bool:
         return bool(self.client.exists(self.keys.published))
 
-    def publish_all(self) -> Published:
+    def publish_all(self, keep_lock: Callable[[], None] = lambda: None) -> Published:
         """Rebuild every site's keys from the archive; each site's hash is built aside and
-        swapped in whole (RENAME), so a worker never reads a half-built one."""
+        swapped in whole (RENAME), so a worker never reads a half-built one.
+
+        A large archive takes longer than the writer's lock lasts: ``keep_lock`` renews it
+        (or raises, when another writer has it) after each chunk and before the swap, so
+        an old snapshot never replaces what a newer writer published.
+        """
         totals = Published()
         building: set[str] = set()
         pipe = self.client.pipeline(transaction=False)
@@ -172,7 +177,9 @@ class KnownPublisher:
             totals.urls += 1
             if len(pipe) >= PIPELINE_CHUNK:
                 pipe.execute()
+                keep_lock()
         pipe.execute()
+        keep_lock()
         stale = {self._site_of(key) for key in self.client.scan_iter(self.keys.known("*"))}
         stale |= {self._site_of(key) for key in self.client.scan_iter(self.keys.open_runs("*"))}
         open_runs = self._open_runs()

@@ -100,8 +100,9 @@ class RedisKnownArticles(KnownRule):
         try:
             walk = self.client.get(self.walk_key)
             if walk is None:
+                # Run starts are kept to the second, as the archive records them.
                 earlier = self.client.zcount(
-                    self.keys.open_runs(site), "-inf", f"({before.timestamp()}"
+                    self.keys.open_runs(site), "-inf", f"({int(before.timestamp())}"
                 )
                 decided = FULL_WALK if earlier else INCREMENTAL_WALK
                 self.client.set(self.walk_key, decided, nx=True)

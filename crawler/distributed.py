@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
+from scrapy_redis.connection import get_redis_from_settings
 
 from archive.ingest import Keys
 
@@ -76,7 +77,9 @@ class DistributedMode:
 
 
 def redis_client(settings: BaseSettings) -> redis.Redis:
-    return redis.Redis.from_url(settings.get("REDIS_URL"))
+    """A client as scrapy-redis's frontier makes one (REDIS_URL, REDIS_PARAMS): with its
+    socket timeouts, a Redis that stops answering ends the worker instead of hanging it."""
+    return get_redis_from_settings(settings)
 
 
 def redis_problem(settings: BaseSettings) -> str | None:

@@ -26,17 +26,13 @@ from scrapy.exceptions import DropItem
 from archive import redis_codec
 from archive.ingest import WORKER_STAT, Keys
 from crawler import dates
-from crawler.distributed import redis_is_lost, redis_lost
+from crawler.distributed import redis_client, redis_is_lost, redis_lost
 from crawler.extensions import RUN_COUNTS
 from crawler.items import Article, SeenUnchanged
 from crawler.pipelines import archive_row
 from crawler.redis_frontier import worker_id, worker_lost
 
 RUN_TOKEN_STAT = "distributed/run"
-
-
-def _client(crawler: Crawler) -> redis.Redis:
-    return redis.Redis.from_url(crawler.settings.get("REDIS_URL"))
 
 
 def _keys(crawler: Crawler) -> Keys:
@@ -58,7 +54,7 @@ class RedisItemSink:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.client = _client(crawler)
+        self.client = redis_client(crawler.settings)
         self.key = _keys(crawler).items
 
     @classmethod
@@ -112,7 +108,7 @@ class RedisRunReporter:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.client = _client(crawler)
+        self.client = redis_client(crawler.settings)
         self.key = _keys(crawler).items
 
     @classmethod

@@ -18,7 +18,8 @@ one durable copy. Keys, under the item list's key (``archive:items`` by default)
 
 - ``{items}:known:{site}``, hash: ``known_field(URL)`` (12 bytes of BLAKE2b) -> JSON
   ``[since, etag, last_modified]``; since, and a Last-Modified in the standard form, in
-  Unix seconds; trailing nulls left out;
+  Unix seconds; trailing nulls left out; a page that gave no article is
+  ``[since, null, null, 1]``, as the rule ranks it below an article;
 - ``{items}:unfinished-runs:{site}``, sorted set: crawl_runs ids of the site's open runs,
   scored by their start (Unix seconds);
 - ``{items}:published``, hash: when and from which file the state was last published.
@@ -86,13 +87,24 @@ def known_field(url: str) -> bytes:
     return hashlib.blake2b(url.encode("utf-8"), digest_size=12).digest()
 
 
-def encode_known(since: str | None, etag: str | None, last_modified: str | None) -> str:
+def encode_known(
+    since: str | None, etag: str | None, last_modified: str | None, *, rejected: bool = False
+) -> str:
     """One hash value: JSON, trailing nulls dropped. since is whole Unix seconds, and so
-    is a Last-Modified that reads back to the very same text (the standard form)."""
+    is a Last-Modified that reads back to the very same text (the standard form). A page
+    that gave no article (``rejected``) is marked by a fourth value."""
     values: list[Any] = [_seconds(since), etag, _http_date_seconds(last_modified)]
+    if rejected:
+        values.append(1)
     while values and values[-1] is None:
         values.pop()
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def is_rejected(raw: bytes | str) -> bool:
+    """Whether a hash value is a page that gave no article rather than an article."""
+    values = json.loads(raw)
+    return len(values) > 3 and values[3] == 1
 
 
 def decode_known(raw: bytes | str) -> tuple[datetime | None, str | None, str | None]:
@@ -253,7 +265,7 @@ class KnownPublisher:
             rejected = _REJECTED_ENTRIES.format(where="")
             articles = _ARTICLE_ENTRIES.format(where_alias="", where_article="")
         for site, url, first_fetched in db.execute(rejected, parameters):
-            yield site, url, encode_known(first_fetched, None, None)
+            yield site, url, encode_known(first_fetched, None, None, rejected=True)
         for site, url, since, etag, last_modified in db.execute(articles, parameters):
             yield site, url, encode_known(since, etag, last_modified)
 

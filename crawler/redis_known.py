@@ -26,7 +26,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from archive.ingest import Keys
-from archive.redis_publish import decode_known, known_field
+from archive.redis_publish import decode_known, is_rejected, known_field
 from crawler.distributed import redis_client, redis_is_lost, redis_lost
 from crawler.known_articles import Known, KnownRule, candidates
 from crawler.redis_frontier import frontier_key
@@ -84,10 +84,12 @@ class RedisKnownArticles(KnownRule):
         except redis.RedisError as error:
             redis_lost(self.crawler, error, f"looking up {url}")
             return None
-        for raw in values:
-            if raw is not None:
-                return Known(*decode_known(raw))
-        return None
+        # As the archive file answers: an article under the link as found or in its
+        # canonical form, else a page that gave no article under the link as found.
+        found = [raw for raw in values if raw is not None and not is_rejected(raw)]
+        if not found and values[0] is not None:
+            found = [values[0]]
+        return Known(*decode_known(found[0])) if found else None
 
     def last_run_unfinished(self, site: str, before: datetime) -> bool:
         """The run's listing walk, decided by its first worker: full when a run of the

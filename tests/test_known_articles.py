@@ -31,8 +31,9 @@ def raw_page(url: str, fetched_at: str, **headers: str) -> dict[str, object]:
 
 
 def build_archive(path: Path) -> Path:
-    """Articles recent, old and undated, one reached through a tracking URL, and two
-    rejected pages; the rule's answers for them are VISITS."""
+    """Articles recent, old and undated, one reached through a tracking URL, and three
+    rejected pages, one of them a variant of an article's URL; the rule's answers for
+    them are VISITS."""
     seen = "2024-03-09T08:00:00+00:00"
     with Archive(path) as archive:
         archive.upsert_articles(
@@ -58,6 +59,8 @@ def build_archive(path: Path) -> Path:
             [
                 (raw_page(f"{BASE}/video-recent", seen), "no body"),
                 (raw_page(f"{BASE}/video-old", "2024-01-01T00:00:00+00:00"), "no body"),
+                # a tracking variant of article 1 that once gave no article
+                (raw_page(f"{BASE}/1?utm_medium=x", "2024-01-01T00:00:00+00:00"), "no body"),
             ]
         )
     return path
@@ -100,6 +103,14 @@ VISITS = [
     (f"{BASE}/3", 3, Visit(RECHECK)),  # undated: by when it was first archived
     (f"{BASE}/video-recent", 3, Visit(RECHECK)),
     (f"{BASE}/video-old", 3, Visit(KNOWN)),
+    (  # the article its canonical form leads to comes before the page that gave none
+        f"{BASE}/1?utm_medium=x",
+        3,
+        Visit(
+            RECHECK,
+            {"If-None-Match": '"v1"', "If-Modified-Since": "Sat, 09 Mar 2024 07:00:00 GMT"},
+        ),
+    ),
     (f"{BASE}/4", 3, Visit(NEW)),
     ("not a url", 3, Visit(NEW)),
 ]

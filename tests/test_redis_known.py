@@ -102,8 +102,8 @@ def test_a_republication_replaces_the_state_whole(client: redis.Redis, tmp_path:
     assert not client.exists(KEYS.known("gone-site"))
     assert not client.hexists(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"))
     # Each article under each URL it was reached through, and the rejected pages.
-    assert client.hlen(KEYS.known("example")) == 6
-    assert client.hget(KEYS.published, "urls") == b"6"
+    assert client.hlen(KEYS.known("example")) == 7
+    assert client.hget(KEYS.published, "urls") == b"7"
     assert client.keys(f"{KEYS.published}:building:*") == []
 
 

@@ -180,6 +180,8 @@ class KnownPublisher:
         """
         totals = Published()
         building: set[str] = set()
+        for left in self.client.scan_iter(self._building("*")):  # of a publish killed midway
+            self.client.delete(left)
         pipe = self.client.pipeline(transaction=False)
         for site, url, value in self._entries(""):
             if site not in building:

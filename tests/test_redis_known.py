@@ -97,9 +97,11 @@ def test_visits_are_the_archive_files(
 def test_a_republication_replaces_the_state_whole(client: redis.Redis, tmp_path: Path) -> None:
     path = build_archive(tmp_path / "archive.db")
     client.hset(KEYS.known("gone-site"), known_field("https://gone.example/1"), "[1]")
+    client.hset(f"{KEYS.published}:building:gone-site", "x", "[1]")  # a killed publish's
     client.hset(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"), "[1]")
     publish(client, path)
     assert not client.exists(KEYS.known("gone-site"))
+    assert not client.keys(f"{KEYS.published}:building:*")
     assert not client.hexists(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"))
     # Each article under each URL it was reached through, and the rejected pages.
     assert client.hlen(KEYS.known("example")) == 7

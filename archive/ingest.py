@@ -50,6 +50,9 @@ logger = logging.getLogger(__name__)
 ITEMS_KEY = "archive:items"
 #: How long the writer's lock outlives a writer that stopped refreshing it (killed).
 LOCK_SECONDS = 10
+#: How long the writer waits on a Redis that stopped answering before it stops with an
+#: error, as scrapy-redis's workers do; far above the blocking wait for items.
+REDIS_TIMEOUT_SECONDS = 30
 #: How long the writer remembers a run's row id and tallies after the last message.
 RUN_MEMORY_SECONDS = 7 * 24 * 3600
 #: The stat naming the worker of a distributed run, kept in crawl_runs.stats.
@@ -398,7 +401,8 @@ def ingest(
 ) -> IngestTotals:
     """Run one writer from ``redis_url`` into ``db_path``; the totals say what it did.
     With ``publish_only``, only publish the workers' incremental state."""
-    client = redis.Redis.from_url(redis_url)
+    timeout = REDIS_TIMEOUT_SECONDS
+    client = redis.Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
         with Archive(db_path) as archive:
             writer = RedisIngest(

@@ -136,3 +136,19 @@ def query(archive: Path, sql: str) -> list[dict[str, Any]]:
     with sqlite3.connect(archive) as db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute(sql)]
+
+
+#: The project's `archive` command, installed beside this interpreter.
+ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
+
+
+def start_writer(redis_url: str, archive: Path, log: Path) -> subprocess.Popen[bytes]:
+    """A real archive writer (`archive ingest --redis`) draining Redis into `archive`."""
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [ARCHIVE_COMMAND, "ingest", "--redis", redis_url, "--db", str(archive)],
+            cwd=ROOT,
+            env=CRAWL_ENV,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )

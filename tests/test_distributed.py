@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from tests.crawling import (
     demo_definition,
     query,
     start_server,
+    start_writer,
     wait_until,
 )
 
@@ -40,7 +40,6 @@ ARTICLES = 3000
 SERVER_DELAY = 0.05
 WORKERS = ("w1", "w2", "w3")
 KILLED = "w3"
-ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 
 
 def final_settings(**command_line: str) -> Settings:
@@ -116,14 +115,7 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     try:
         definition = demo_definition(directory, server.port)
         writer_log = directory / "writer.log"
-        with writer_log.open("w") as log:
-            writer = subprocess.Popen(
-                [ARCHIVE_COMMAND, "ingest", "--redis", redis_url, "--db", str(archive)],
-                cwd=ROOT,
-                env=CRAWL_ENV,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        writer = start_writer(redis_url, archive, writer_log)
         # Workers refuse an incremental crawl until the writer has published the archive.
         wait_until(lambda: client.exists(Keys(ITEMS_KEY).published), 60, "the writer to publish")
         workers = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from tests.crawling import (
     demo_definition,
     query,
     start_server,
+    start_writer,
     wait_until,
 )
 from tests.redis_server import redis_server
@@ -38,7 +38,6 @@ from tests.test_scheduled_runs import expected_second_crawl
 
 ARTICLES = 160
 WORKERS = ("h1", "h2")
-ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)
 
 
@@ -83,14 +82,7 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
     with redis_server(directory) as url:
         client = redis.Redis.from_url(url)
         writer_log = directory / "writer.log"
-        with writer_log.open("w") as log:
-            writer = subprocess.Popen(
-                [ARCHIVE_COMMAND, "ingest", "--redis", url, "--db", str(archive)],
-                cwd=ROOT,
-                env=CRAWL_ENV,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        writer = start_writer(url, archive, writer_log)
         try:
             drained = lambda: not client.llen(KEYS.items) and not client.llen(KEYS.processing)  # noqa: E731
             wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")

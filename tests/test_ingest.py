@@ -21,8 +21,8 @@ from archive import redis_codec
 from archive.ingest import ITEMS_KEY, Keys
 from archive.redis_publish import decode_known, known_field
 from tests.archive_rows import COUNTS, T0, article
+from tests.crawling import ARCHIVE_COMMAND
 
-ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)
 
 

@@ -12,7 +12,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,23 +21,19 @@ import redis
 from archive import Archive
 from archive.ingest import ITEMS_KEY, Keys
 from demosite.generate import generate_site
-from tests.crawling import CRAWL_ENV, ROOT, crawl_command, demo_definition, start_server, wait_until
+from tests.crawling import (
+    CRAWL_ENV,
+    ROOT,
+    crawl_command,
+    demo_definition,
+    start_server,
+    start_writer,
+    wait_until,
+)
 from tests.redis_server import free_port, redis_server
 
 ARTICLES = 80
-ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 KEYS = Keys(ITEMS_KEY)
-
-
-def _writer(url: str, archive: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [ARCHIVE_COMMAND, "ingest", "--redis", url, "--db", str(archive)],
-            cwd=ROOT,
-            env=CRAWL_ENV,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def _worker(definition: Path, url: str, worker: str, log: Path) -> subprocess.Popen[bytes]:
@@ -66,7 +61,7 @@ def test_a_redis_outage_stops_worker_and_writer_cleanly_and_loses_nothing(tmp_pa
     try:
         with redis_server(data, port=port, durable=True) as url:
             client = redis.Redis.from_url(url)
-            writer = _writer(url, archive, tmp_path / "writer-1.log")
+            writer = start_writer(url, archive, tmp_path / "writer-1.log")
             wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")
             worker = _worker(definition, url, "lost", tmp_path / "lost.log")
             wait_until(lambda: len(server.requests()) >= 30, 60, "the crawl to be under way")
@@ -76,7 +71,7 @@ def test_a_redis_outage_stops_worker_and_writer_cleanly_and_loses_nothing(tmp_pa
         writer_status = writer.wait(timeout=60)
         with redis_server(data, port=port, durable=True) as url:
             client = redis.Redis.from_url(url)
-            writer = _writer(url, archive, tmp_path / "writer-2.log")
+            writer = start_writer(url, archive, tmp_path / "writer-2.log")
             wait_until(lambda: client.exists(KEYS.published), 30, "the writer to publish")
             resumed = _worker(definition, url, "resumed", tmp_path / "resumed.log")
             resumed_status = resumed.wait(timeout=120)

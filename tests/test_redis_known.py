@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
-from archive import Archive
-from archive.ingest import ITEMS_KEY, Keys, RedisIngest
+from archive import Archive, redis_publish
+from archive.ingest import ITEMS_KEY, Keys, RedisIngest, WriterBusy
 from archive.redis_publish import KnownPublisher, decode_known, encode_known, known_field
 from archive.schema import RUN_COUNT_COLUMNS
 from crawler.known_articles import KnownArticles, Visit
@@ -101,12 +101,31 @@ def test_a_republication_replaces_the_state_whole(client: redis.Redis, tmp_path:
     client.hset(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"), "[1]")
     publish(client, path)
     assert not client.exists(KEYS.known("gone-site"))
-    assert not client.keys(f"{KEYS.published}:building:*")
     assert not client.hexists(KEYS.known("example"), known_field(f"{BASE}/not-in-the-archive"))
     # Each article under each URL it was reached through, and the rejected pages.
     assert client.hlen(KEYS.known("example")) == 7
     assert client.hget(KEYS.published, "urls") == b"7"
     assert client.keys(f"{KEYS.published}:building:*") == []
+
+
+def test_a_publish_that_loses_the_writers_lock_replaces_nothing(
+    client: redis.Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = build_archive(tmp_path / "archive.db")
+    newer = known_field(f"{BASE}/published-by-a-newer-writer")
+    client.hset(KEYS.known("example"), newer, "[1]")
+    monkeypatch.setattr(redis_publish, "PIPELINE_CHUNK", 2)
+    renewals: list[int] = []
+
+    def keep_lock() -> None:
+        renewals.append(1)
+        if len(renewals) == 2:
+            raise WriterBusy("another writer has the lock")
+
+    with Archive(path) as archive, pytest.raises(WriterBusy):
+        KnownPublisher(client, archive, KEYS, str(path)).publish_all(keep_lock)
+    assert client.hexists(KEYS.known("example"), newer)
+    assert not client.exists(KEYS.published)
 
 
 def test_a_batch_publishes_every_url_of_the_articles_it_touched(
@@ -203,8 +222,8 @@ def test_the_last_runs_end_as_the_writer_publishes_it(
                 writer.publisher.run_finished(
                     run_id, "example", f"{day}{finished}:00+00:00", reason
                 )
-        # This run's own start, already written, is not "the last run".
-        now = datetime.fromisoformat(f"{day}12:00:00+00:00")
+        # This run's own start, already written (to the second), is not "the last run".
+        now = datetime.fromisoformat(f"{day}12:00:00.600000+00:00")
         own = _run(archive, f"{day}12:00:00+00:00", None, None)
         writer.publisher.run_started(own, "example", f"{day}12:00:00+00:00")
         as_published = client.zrange(KEYS.open_runs("example"), 0, -1, withscores=True)

@@ -10,6 +10,11 @@ So a crawl marks its JOBDIR as running when it starts and clears the mark when i
 A crawl that finds the mark left behind discards the job state and starts over; the
 archive's idempotence (an unchanged article only gets a later `last_seen_at`) makes the
 fresh crawl end with the same archive as one uninterrupted crawl.
+
+A crawl that finished leaves nothing to resume, and its state must not be: every page it
+made would count as seen, and the next crawl in that JOBDIR (the next scheduled run of
+the same command) would fetch nothing. It marks the JOBDIR finished, and the next crawl
+starts afresh from it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from scrapy.exceptions import NotConfigured
 logger = logging.getLogger(__name__)
 
 MARK = "crawl.running"
+FINISHED = "crawl.finished"
 #: What Scrapy keeps in a JOBDIR: the scheduler's queues and seen requests, spider state.
 JOB_STATE = ("requests.queue", "requests.seen", "spider.state")
 
@@ -35,13 +41,26 @@ def discard_unclean_state(jobdir: Path) -> bool:
     """Remove the job state of a crawl that did not close; True when there was one."""
     if not (jobdir / MARK).exists():
         return False
+    _discard_state(jobdir)
+    return True
+
+
+def discard_finished_state(jobdir: Path) -> bool:
+    """Remove the job state of a crawl that finished; True when there was one."""
+    if not (jobdir / FINISHED).exists():
+        return False
+    _discard_state(jobdir)
+    (jobdir / FINISHED).unlink()
+    return True
+
+
+def _discard_state(jobdir: Path) -> None:
     for name in JOB_STATE:
         path = jobdir / name
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    return True
 
 
 class JobDirGuard:
@@ -60,6 +79,8 @@ class JobDirGuard:
                 "is discarded and this crawl starts over",
                 jobdir,
             )
+        elif discard_finished_state(jobdir):
+            logger.info("JOBDIR %s: the last crawl finished; this crawl starts afresh", jobdir)
         jobdir.mkdir(parents=True, exist_ok=True)
         (jobdir / MARK).write_text(f"{os.getpid()}\n", encoding="utf-8")
 
@@ -73,5 +94,9 @@ class JobDirGuard:
         return guard
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Runs after the scheduler has written its queue index, so the state is whole."""
+        """Runs after the scheduler has written its queue index, so the state is whole.
+        The state of a finished crawl is discarded by the next one, when it starts: Scrapy
+        writes the spider's state after this runs."""
+        if reason == "finished":
+            (self.jobdir / FINISHED).write_text(f"{os.getpid()}\n", encoding="utf-8")
         (self.jobdir / MARK).unlink(missing_ok=True)

@@ -89,6 +89,13 @@ def test_stopped_and_resumed_crawl_equals_one_clean_crawl(
     assert "Resuming crawl" in resumed.log and "did not close cleanly" not in resumed.log
     got = rows(archive)
     assert [key for key in expected if got.get(key) != expected[key]] == []
+    # The next scheduled run of the same command: a finished crawl leaves nothing to
+    # resume, so it walks the site again instead of taking every page for seen.
+    again = crawl(definition, archive, *FAST, f"JOBDIR={jobdir}", "LOG_LEVEL=INFO")
+    assert again.returncode == 0, again.log[-2000:]
+    assert "the last crawl finished; this crawl starts afresh" in again.log
+    assert "Resuming crawl" not in again.log
+    assert rows(archive) == got
 
 
 def test_killed_and_resumed_crawl_equals_one_clean_crawl(

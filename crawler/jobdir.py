@@ -37,30 +37,19 @@ FINISHED = "crawl.finished"
 JOB_STATE = ("requests.queue", "requests.seen", "spider.state")
 
 
-def discard_unclean_state(jobdir: Path) -> bool:
-    """Remove the job state of a crawl that did not close; True when there was one."""
-    if not (jobdir / MARK).exists():
+def discard_state(jobdir: Path, mark: str) -> bool:
+    """Remove the job state, and `mark`, when the last crawl left `mark` (MARK: it did not
+    close; FINISHED: it finished); True when it did."""
+    if not (jobdir / mark).exists():
         return False
-    _discard_state(jobdir)
-    return True
-
-
-def discard_finished_state(jobdir: Path) -> bool:
-    """Remove the job state of a crawl that finished; True when there was one."""
-    if not (jobdir / FINISHED).exists():
-        return False
-    _discard_state(jobdir)
-    (jobdir / FINISHED).unlink()
-    return True
-
-
-def _discard_state(jobdir: Path) -> None:
     for name in JOB_STATE:
         path = jobdir / name
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    (jobdir / mark).unlink()
+    return True
 
 
 class JobDirGuard:
@@ -72,14 +61,14 @@ class JobDirGuard:
     def __init__(self, crawler: Crawler, jobdir: Path) -> None:
         self.crawler = crawler
         self.jobdir = jobdir
-        if discard_unclean_state(jobdir):
+        if discard_state(jobdir, MARK):
             crawler.stats.set_value("jobdir/discarded_unclean_state", 1)
             logger.warning(
                 "JOBDIR %s: the last crawl did not close cleanly (killed?); its job state "
                 "is discarded and this crawl starts over",
                 jobdir,
             )
-        elif discard_finished_state(jobdir):
+        elif discard_state(jobdir, FINISHED):
             logger.info("JOBDIR %s: the last crawl finished; this crawl starts afresh", jobdir)
         jobdir.mkdir(parents=True, exist_ok=True)
         (jobdir / MARK).write_text(f"{os.getpid()}\n", encoding="utf-8")

@@ -54,23 +54,10 @@ def test_crontab_line_runs_as_written(installation: dict[str, Path]) -> None:
     ]
     env = {"PATH": "/usr/bin:/bin", "HOME": str(installation["NEWS_DATA"])}
     env.update({name: str(path) for name, path in installation.items()})
-    # As cron runs it: /bin/sh -c, with the crontab's variables and cron's short PATH.
-    ran = subprocess.run(
-        ["/bin/sh", "-c", command],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert ran.returncode == 0
-    assert ran.stdout + ran.stderr == "", "a run that worked must give cron nothing to mail"
-    archive = installation["NEWS_DATA"] / "news.db"
-    assert articles_in(archive) > 0
-    log = (installation["NEWS_DATA"] / "logs" / "demo.log").read_text(encoding="utf-8")
-    assert "crawl of site 'demo': OK" in log.splitlines()[-1]
-    with RunLock(archive, "demo"):
-        blocked = subprocess.run(
+
+    def run_as_cron() -> subprocess.CompletedProcess[str]:
+        """/bin/sh -c, with the crontab's variables and cron's short PATH."""
+        return subprocess.run(
             ["/bin/sh", "-c", command],
             env=env,
             capture_output=True,
@@ -78,6 +65,16 @@ def test_crontab_line_runs_as_written(installation: dict[str, Path]) -> None:
             timeout=120,
             check=False,
         )
+
+    ran = run_as_cron()
+    assert ran.returncode == 0
+    assert ran.stdout + ran.stderr == "", "a run that worked must give cron nothing to mail"
+    archive = installation["NEWS_DATA"] / "news.db"
+    assert articles_in(archive) > 0
+    log = (installation["NEWS_DATA"] / "logs" / "demo.log").read_text(encoding="utf-8")
+    assert "crawl of site 'demo': OK" in log.splitlines()[-1]
+    with RunLock(archive, "demo"):
+        blocked = run_as_cron()
     assert "another crawl of this site into this archive is running" in blocked.stdout
 
 

@@ -26,6 +26,7 @@ from demosite.generate import generate_site
 from tests.crawling import (
     CRAWL_ENV,
     ROOT,
+    Server,
     crawl_command,
     demo_definition,
     query,
@@ -39,6 +40,8 @@ from tests.test_scheduled_runs import expected_second_crawl
 ARTICLES = 160
 WORKERS = ("h1", "h2")
 KEYS = Keys(ITEMS_KEY)
+#: The frontier's set of the workers in the run (scrapy-redis's queue key, "<site>:requests").
+WORKERS_KEY = "demo:requests:workers"
 
 
 @dataclass
@@ -56,16 +59,45 @@ class TwoCrawls:
 
 
 def _crawl(
-    definition: Path, url: str, archives: list[Path], logs: Path
+    definition: Path,
+    url: str,
+    server: Server,
+    client: redis.Redis,
+    archives: list[Path],
+    logs: Path,
 ) -> tuple[list[int], dict[str, str]]:
-    """One distributed crawl: a worker per archive path, run to their end."""
+    """One distributed crawl: a worker per archive path, run to their end.
+
+    The site is paused (SIGSTOP) until every worker has joined the run: a worker that
+    starts after the others have finished the run begins a run of its own, which is
+    right, but would fetch the listings again. On a loaded machine a second crawl this
+    small can be over before the slower worker has imported Scrapy. AutoThrottle would
+    take the pause for the site's latency and slow the rest of the crawl down."""
     workers = {}
-    for worker, archive in zip(WORKERS, archives, strict=True):
-        command = crawl_command(definition, archive, f"REDIS_URL={url}", f"WORKER_ID={worker}")
-        with (logs / f"{worker}.log").open("w") as log:
-            workers[worker] = subprocess.Popen(
-                command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
+    server.process.send_signal(signal.SIGSTOP)
+    try:
+        for worker, archive in zip(WORKERS, archives, strict=True):
+            command = crawl_command(
+                definition,
+                archive,
+                f"REDIS_URL={url}",
+                f"WORKER_ID={worker}",
+                "AUTOTHROTTLE_ENABLED=False",
             )
+            with (logs / f"{worker}.log").open("w") as log:
+                workers[worker] = subprocess.Popen(
+                    command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
+                )
+        wait_until(
+            lambda: (
+                client.scard(WORKERS_KEY) == len(WORKERS)
+                or any(process.poll() is not None for process in workers.values())
+            ),
+            60,
+            "every worker to join the run",
+        )
+    finally:
+        server.process.send_signal(signal.SIGCONT)
     codes = [process.wait(timeout=180) for process in workers.values()]
     texts = {w: (logs / f"{w}.log").read_text(encoding="utf-8") for w in workers}
     return codes, texts
@@ -89,7 +121,7 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
             first_logs = directory / "first"
             first_logs.mkdir()
             first_archives = [directory / f"first-{w}.db" for w in WORKERS]
-            codes, logs = _crawl(definition, url, first_archives, first_logs)
+            codes, logs = _crawl(definition, url, server, client, first_archives, first_logs)
             assert codes == [0, 0], logs
             wait_until(drained, 60, "the writer to drain the first crawl")
             first = server.requests()
@@ -102,7 +134,9 @@ def two_crawls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoCrawls]:
             second_logs = directory / "second"
             second_logs.mkdir()
             other_hosts = [directory / f"host-{w}" / "archive.db" for w in WORKERS]
-            returncodes, second_texts = _crawl(definition, url, other_hosts, second_logs)
+            returncodes, second_texts = _crawl(
+                definition, url, server, client, other_hosts, second_logs
+            )
             wait_until(drained, 60, "the writer to drain the second crawl")
             keys_left = sorted(client.keys("demo:*"))
         finally:

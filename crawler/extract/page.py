@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from lxml import etree, html
 from parsel import Selector
+from parsel.selector import create_root_node
 from scrapy.http import HtmlResponse
 from scrapy.utils.response import get_base_url
+
+
+def _element_classes() -> etree.ElementNamespaceClassLookup:
+    """lxml.html's element classes (`HtmlElement`, and `FormElement`, `InputElement`, ...
+    by tag), chosen inside libxml2's walk instead of by a Python call per element.
+
+    lxml.html's own lookup is a Python method that runs each time Python first touches an
+    element: every element of every walk over the page (htmldate's alone visits each
+    element of the page's copy). Tag names map to the same classes here, so the tree is
+    the same tree of the same classes.
+    """
+    lookup = etree.ElementNamespaceClassLookup(
+        etree.ElementDefaultClassLookup(
+            element=html.HtmlElement,
+            comment=html.HtmlComment,
+            pi=html.HtmlProcessingInstruction,
+            entity=html.HtmlEntity,
+        )
+    )
+    by_tag = lookup.get_namespace(None)
+    by_tag.update(html.HtmlElementClassLookup._default_element_classes)
+    return lookup
+
+
+_ELEMENT_CLASSES = _element_classes()
+
+
+class _PageParser(html.HTMLParser):
+    """lxml.html's parser as parsel makes it, with `_ELEMENT_CLASSES`."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.set_element_class_lookup(_ELEMENT_CLASSES)
 
 
 def parsed_page(response: HtmlResponse) -> Selector:
@@ -16,4 +53,5 @@ def parsed_page(response: HtmlResponse) -> Selector:
     crawl). This tree goes with the last reference to it. Parse a page once and pass the
     tree along: each call parses again.
     """
-    return Selector(text=response.text, type="html", base_url=get_base_url(response))
+    root = create_root_node(response.text, _PageParser, base_url=get_base_url(response))
+    return Selector(root=root, type="html")

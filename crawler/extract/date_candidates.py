@@ -19,6 +19,7 @@ from parsel import Selector
 
 from crawler.extract import generic
 from crawler.extract.metadata import Metadata, json_types
+from crawler.extract.page_elements import page_elements
 from crawler.extract.text import element_text
 
 Kind = Literal["published", "modified"]
@@ -85,11 +86,6 @@ MODIFIED_WORDS = re.compile(
 #: Elements that may be date elements: libxml2 skips the bare ones before Python looks
 #: (cheaper than testing the words in XPath, whose string functions are slow).
 _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
-
-
-#: Every `itemprop` value of a page, each knowing its element (`getparent`): cheaper in
-#: libxml2 than comparing strings in a predicate.
-_ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 
 
 ANCESTOR_LEVELS = 4
@@ -162,7 +158,8 @@ def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
 def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
     """Machine dates of `itemprop` and `<time>` elements outside comments and teasers."""
     props = _ITEMPROPS[kind]
-    for prop in _ITEMPROP_VALUES(page.root):
+    elements = page_elements(page)
+    for prop in elements.itemprops():
         element = prop.getparent()
         if prop.strip() in props and not _in_foreign_block(element):
             value = _element_date(element)
@@ -170,7 +167,7 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
                 yield value
     if kind == "modified":
         return
-    for element in page.root.iter("time"):
+    for element in elements.by_tag("time"):
         value = (element.get("datetime") or "").strip()
         if (
             value

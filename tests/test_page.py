@@ -14,7 +14,7 @@ from crawler.extract.page_elements import TAGS, page_elements
 CYRILLIC = "<html><head>{meta}</head><body><h1>Новости дня</h1><p>Текст статьи</p></body></html>"
 
 #: (bytes, Content-Type header or None): the kinds of page whose parse must not change.
-PAGES = {
+PAGES: dict[str, tuple[bytes, str | None]] = {
     "comments and processing instructions": (
         b"<?xml-stylesheet href='a.xsl'?><html><head><!-- 2019-01-02 -->"
         b"<!--[if IE]><meta name='date' content='2001-01-01'><![endif]--></head>"
@@ -47,8 +47,26 @@ PAGES = {
         b"</select><textarea>t</textarea></form></body></html>",
         None,
     ),
+    "UTF-8 with NUL bytes, spaces and white space beyond ASCII's at the ends": (
+        "\u00a0\x1c \x00<html><body><p>Grüße\x00 \u2028</p></body></html>\x00 \u2028\x1f".encode(),
+        "text/html; charset=utf-8",
+    ),
+    "UTF-8 that is not valid UTF-8": (
+        b"<html><body><p>caf\xe9 \xef\xbf\xbd</p></body></html>",
+        "text/html; charset=utf-8",
+    ),
+    "UTF-8 declared in meta, NUL and space only": (b' <meta charset="utf-8">\x00 ', None),
     "empty": (b"", None),
+    "empty UTF-8": (b" \n ", "text/html; charset=utf-8"),
     "not HTML at all": (b"just text \xff\xfe", None),
+}
+
+
+#: The same pages declared UTF-8, which parsed_page takes from the body's own bytes.
+PAGES |= {
+    f"{name} (UTF-8)": (body, "text/html; charset=utf-8")
+    for name, (body, content_type) in list(PAGES.items())
+    if content_type is None and name != "not HTML at all"
 }
 
 
@@ -83,8 +101,20 @@ def test_cyrillic_text_survives_the_parse() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=300) | st.text(max_size=200).map(str.encode))
 def test_parsed_page_equals_scrapys_parse_on_any_bytes(body: bytes) -> None:
-    ours = parsed_page(response(body, None))
-    scrapys = response(body, None).selector
+    for content_type in (None, "text/html; charset=utf-8"):
+        ours = parsed_page(response(body, content_type))
+        scrapys = response(body, content_type).selector
+        assert etree.tostring(ours.root) == etree.tostring(scrapys.root)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" \t\n\x00\x1c\u00a0\u2028\u3000<>/pé€😀x")))
+def test_parsed_page_equals_scrapys_parse_on_utf8_text(text: str) -> None:
+    """Text made of what the bytes shortcut must get right: spaces of both kinds at the
+    ends, NULs, characters of one to four bytes."""
+    body = f"{text}<p>{text}</p>{text}".encode()
+    ours = parsed_page(response(body, "text/html; charset=utf-8"))
+    scrapys = response(body, "text/html; charset=utf-8").selector
     assert etree.tostring(ours.root) == etree.tostring(scrapys.root)
 
 

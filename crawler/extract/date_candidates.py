@@ -191,6 +191,9 @@ class HeadlineTexts:
     def __init__(self, main: HtmlElement | None) -> None:
         self._rings = _neighbourhoods(main, ANCESTOR_LEVELS) if main is not None else iter(())
         self._read: list[list[tuple[str, bool]]] = []
+        #: Whether each ancestor asked about is, or is inside, a foreign block: the date
+        #: elements of a neighbourhood share most of their ancestors.
+        self._foreign: dict[HtmlElement, bool] = {}
 
     def upto(self, rings: int | None = None) -> list[tuple[str, bool]]:
         """The texts of the ``rings`` nearest rings (all when None), nearest first."""
@@ -198,7 +201,7 @@ class HeadlineTexts:
             ring = next(self._rings, None)
             if ring is None:
                 break
-            self._read.append(_ring_texts(ring))
+            self._read.append(_ring_texts(ring, self._foreign))
         return [text for ring in self._read[:rings] for text in ring]
 
 
@@ -207,7 +210,9 @@ def text_dates(main: HtmlElement | None) -> list[tuple[str, bool]]:
     return HeadlineTexts(main).upto()
 
 
-def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
+def _ring_texts(
+    ring: list[HtmlElement], foreign: dict[HtmlElement, bool]
+) -> list[tuple[str, bool]]:
     texts = []
     for root in ring:
         for element in _MARKED(root):
@@ -217,7 +222,7 @@ def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
             if (
                 len(text) > generic.MAX_DATE_TEXT
                 or not _DIGIT.search(text)
-                or _in_foreign_block(element)
+                or _in_foreign_block(element, foreign)
             ):
                 continue
             modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
@@ -295,15 +300,31 @@ def _in_article(element: HtmlElement) -> bool:
     return any(a.tag in ("article", "main") for a in element.iterancestors())
 
 
-def _in_foreign_block(element: HtmlElement) -> bool:
-    """Inside a comment thread, a teaser list, a sidebar or a footer."""
+def _in_foreign_block(element: HtmlElement, known: dict[HtmlElement, bool] | None = None) -> bool:
+    """Inside a comment thread, a teaser list, a sidebar or a footer.
+
+    ``known`` holds, for the ancestors already asked about, whether each is or is inside
+    one; it is filled in for the ancestors this walks, so that the next element of the
+    same block stops where this one joined a known path.
+    """
+    walked = []
+    found = False
     for ancestor in element.iterancestors():
-        if ancestor.tag in _FOREIGN_TAGS:
-            return True
-        markup = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if markup.strip() and FOREIGN_BLOCK.search(markup):
-            return True
-    return False
+        if known is not None and ancestor in known:
+            found = known[ancestor]
+            break
+        walked.append(ancestor)
+        if ancestor.tag in _FOREIGN_TAGS or _foreign_markup(ancestor):
+            found = True
+            break
+    if known is not None:
+        known.update(dict.fromkeys(walked, found))
+    return found
+
+
+def _foreign_markup(element: HtmlElement) -> bool:
+    markup = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(markup.strip()) and FOREIGN_BLOCK.search(markup) is not None
 
 
 def _element_date(element: HtmlElement) -> str | None:

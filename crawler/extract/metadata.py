@@ -159,11 +159,22 @@ def _jsonld_documents(page: Selector) -> list[list[dict[str, Any]]]:
     scripts = (s for s in page_elements(page).by_tag("script") if "ld+json" in s.get("type", ""))
     for script in (text for s in scripts for text in s.xpath("text()")):
         try:
-            data = json.loads(_COMMENTS.sub("", script), strict=False)
+            data = json.loads(_without_comment_marks(script), strict=False)
         except ValueError:
             continue  # broken JSON-LD is common; the other sources remain
         documents.append(list(_objects(data)))
     return documents
+
+
+def _without_comment_marks(script: str) -> str:
+    """The script without the `<!--`/`-->` or CDATA marks some pages wrap JSON-LD in.
+
+    The pattern is tried at every character of the script (JSON-LD runs to tens of
+    kilobytes); most scripts hold none of the marks, which substring tests rule out in C.
+    """
+    if "<!" in script or "-->" in script or "]]>" in script:
+        return _COMMENTS.sub("", script)
+    return script
 
 
 def _article_object(

@@ -36,7 +36,9 @@ _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 def unescape(text: str) -> str:
     """Decode entities that CMSs escaped once or twice too often (`&amp;quot;`) in
     metadata; only complete ones, with their semicolon, so that `&region=` in a URL
-    stays as it is."""
+    stays as it is. Most values have no `&` at all, and skip the pattern."""
+    if "&" not in text:
+        return text
     for _ in range(MAX_ESCAPES):
         decoded = _ENTITY.sub(lambda match: html.unescape(match[0]), text)
         if decoded == text:

@@ -56,7 +56,7 @@ from htmldate.core import (
     serialize,
 )
 from htmldate.extractors import (
-    FREE_TEXT_EXPRESSIONS,
+    FAST_TAGS,
     discard_unwanted,
     extract_url_date,
     idiosyncrasies_search,
@@ -87,6 +87,13 @@ _MARKED_OR_ALWAYS = etree.XPath(
     + " or ".join(f"self::{tag}" for tag in sorted(ALWAYS_TAGS))
     + "]"
 )
+
+
+#: `htmldate.extractors.FREE_TEXT_EXPRESSIONS` (`.//*[self::div or self::h2 or ...]/text()`)
+#: as a union of one path per tag: by XPath's rules the same text nodes in the same
+#: (document) order, but libxml2 finds elements by name far faster than it tests each
+#: element against nine names (1.5 against 2.3 ms on the evaluation pages that reach it).
+_FREE_TEXT = etree.XPath(" | ".join(f".//{tag}/text()" for tag in FAST_TAGS))
 
 
 def oldest_and_newest(
@@ -185,7 +192,7 @@ def _steps(tree: HtmlElement, url: str | None, shared: _Shared) -> Iterator[Step
     )
     segments = [
         segment
-        for segment in (s.strip() for s in FREE_TEXT_EXPRESSIONS(search_tree))
+        for segment in (s.strip() for s in _FREE_TEXT(search_tree))
         if MIN_SEGMENT_LEN < len(segment) < MAX_SEGMENT_LEN
     ]
     yield lambda options: _free_text(segments, options) or _search_page(html, options, shared)

@@ -8,8 +8,8 @@ no `published` selector runs: Scrapy's response (which decodes the bytes as a cr
 the page's one parse (``parsed_page``, as the spider parses it), then ``generic_dates``,
 the generic layer ``extract_article`` uses for `published`. Its answer is the day of the
 chosen date at the offset the page states (the day the page means; the archive then
-stores the instant in UTC). htmldate runs on the same bytes in
-the same run, with ``original_date=True``, in its extensive and fast modes. Scored by the
+stores the instant in UTC). htmldate runs on the same bytes in the same run, with
+``original_date=True``, in its extensive and fast modes. Scored by the
 README's metric (one label per page, unit one day) on the dev URLs, on the held-back URLs
 (every fifth URL in sorted order, fixed before any tuning and looked at only to report)
 and on all; the published figures are printed beside them. ``--ablation`` also scores the

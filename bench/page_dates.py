@@ -5,10 +5,11 @@
 
 DATA_DIR is shared/benchmarks/htmldate-eval. Every page goes through the code a crawl with
 no `published` selector runs: Scrapy's response (which decodes the bytes as a crawl does),
-then ``generic_dates``, the generic layer ``extract_article`` uses for `published`. Its
-answer is the day of the chosen date at the offset the page states (the day the page
-means; the archive then stores the instant in UTC). htmldate runs on the same bytes in
-the same run, with ``original_date=True``, in its extensive and fast modes. Scored by the
+the page's one parse (``parsed_page``, as the spider parses it), then ``generic_dates``,
+the generic layer ``extract_article`` uses for `published`. Its answer is the day of the
+chosen date at the offset the page states (the day the page means; the archive then
+stores the instant in UTC). htmldate runs on the same bytes in the same run, with
+``original_date=True``, in its extensive and fast modes. Scored by the
 README's metric (one label per page, unit one day) on the dev URLs, on the held-back URLs
 (every fifth URL in sorted order, fixed before any tuning and looked at only to report)
 and on all; the published figures are printed beside them. ``--ablation`` also scores the
@@ -39,6 +40,7 @@ from scrapy.http import HtmlResponse
 from crawler import dates
 from crawler.extract import page_dates
 from crawler.extract.article import generic_dates
+from crawler.extract.page import parsed_page
 from crawler.sitedef import SiteDefinition
 
 LABELS = ("eval_default.json", "eval_mediacloud_2020.json")
@@ -136,9 +138,9 @@ def ours(
     """The crawl's generic date layer; ``origins`` collects the source of each page's date."""
 
     def answer(page: Page) -> Answer:
-        response = HtmlResponse(page.url, body=page.body)
+        page_tree = parsed_page(HtmlResponse(page.url, body=page.body))
         site = bench_site(page.url)
-        found = generic_dates(response.selector, page.url, site, reference, sources=sources)
+        found = generic_dates(page_tree, page.url, site, reference, sources=sources)
         if origins is not None:
             origins[page.url] = (
                 found.published.source
@@ -198,7 +200,7 @@ def parsed_seconds(pages: Sequence[Page], reference: datetime, repeat: int) -> l
         reset_caches()
         total = 0.0
         for page in pages:
-            selector = HtmlResponse(page.url, body=page.body).selector
+            selector = parsed_page(HtmlResponse(page.url, body=page.body))
             start = time.perf_counter()
             generic_dates(selector, page.url, bench_site(page.url), reference)
             total += time.perf_counter() - start

@@ -82,6 +82,25 @@ def test_jsonld_graph_fields() -> None:
     assert article.sources["title"] == "metadata"
 
 
+#: JSON-LD as pages wrap it, and a headline: the marks go, the headline stays whole.
+JSONLD_WRAPPED = {
+    "bare": ("{doc}", "Budget passes"),
+    "HTML comment": ("<!--{doc}-->", "Budget passes"),
+    "CDATA with space around": (" \n <![CDATA[ {doc} ]]> \n", "Budget passes"),
+    "comment marks inside a string only": ("{doc}", "Budget <!-- passes --> today ]]>"),
+}
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "headline"), JSONLD_WRAPPED.values(), ids=JSONLD_WRAPPED.keys()
+)
+def test_jsonld_wrapped_in_comment_marks(wrapper: str, headline: str) -> None:
+    doc = json.dumps({"@type": "NewsArticle", "headline": headline, "datePublished": "2018-09-13"})
+    head = f'<script type="application/ld+json">{wrapper.format(doc=doc)}</script>'
+    article = extract(page(head, f"<article><h1>Visible</h1><p>{PROSE}</p></article>"))
+    assert (article.title, article.published_raw) == (headline, "2018-09-13")
+
+
 def test_broken_jsonld_falls_back_to_opengraph() -> None:
     head = """
     <script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>

@@ -35,10 +35,19 @@ PAGES = {
         '<div class="date">4 March 2019</div><div class="updated">6 May 2020</div>',
         None,
     ),
+    "bare small and footer, itemprop": (
+        '<p id="a">x</p><small>4 March 2019</small>'
+        '<span itemprop="dateCreated">5 March 2019</span><footer>6 May 2020</footer>',
+        None,
+    ),
     "time elements": ('<time datetime="2019-03-04">x</time><time datetime="2020-01-02">', None),
     "timestamps in the markup": ('<p data-x="2019-03-04 10:00:00">x</p>', None),
     "free text": ("<p>Written on 4 March 2019.</p><p>Last changed on 6 May 2020.</p>", None),
     "page patterns": ("<p>x</p><!-- 2019/03/04 and 2021/06/07 -->", None),
+    "counted page patterns": (
+        "<p>x</p><p>2019/03/04 2019/03/04 2021/06/07 04.05.2018 04.05.2018 04.05.2018</p>",
+        None,
+    ),
     "copyright": ("<footer>© 2016</footer>", None),
     "out of bounds": ("<p>Posted 4 March 2031 and 5 April 1990.</p>", None),
     "nothing": ("<p>No date here.</p>", "https://example.com/story"),

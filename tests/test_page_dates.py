@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.dates import CLOCK_SKEW
 from crawler.extract import extract_article
 from crawler.extract.article import generic_dates
-from crawler.extract.date_candidates import is_list, url_date
+from crawler.extract.date_candidates import _in_foreign_block, is_list, url_date
 from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
@@ -604,3 +604,25 @@ def test_htmldate_leaves_the_crawls_tree_whole() -> None:
     before = etree.tostring(page.root)
     assert generic_dates(page, URL, SITE, FETCHED).published is not None
     assert etree.tostring(page.root) == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.recursive(
+        st.just("<span class='date'>1 May 2020</span>"),
+        lambda inner: st.tuples(
+            st.sampled_from(["div", "aside", "section", "footer", "p"]),
+            st.sampled_from(["", "comments", "article-body", "related-news", "meta"]),
+            st.lists(inner, min_size=1, max_size=3),
+        ).map(lambda t: f"<{t[0]} class='{t[1]}'>{''.join(t[2])}</{t[0]}>"),
+        max_leaves=12,
+    )
+)
+def test_foreign_blocks_known_along_the_way_give_the_same_answers(markup: str) -> None:
+    """Answers remembered for the ancestors of one element (the rings around the headline
+    ask for many elements of one block) are the answers a fresh walk gives."""
+    root = Selector(text=f"<html><body>{markup}</body></html>").root
+    known: dict[etree._Element, bool] = {}
+    elements = list(root.iter())
+    for element in [*elements, *reversed(elements)]:
+        assert _in_foreign_block(element, known) == _in_foreign_block(element)

@@ -21,6 +21,7 @@ from crawler.extract import generic, page_dates
 from crawler.extract.language import detect_language
 from crawler.extract.metadata import Metadata
 from crawler.extract.names import people, site_names, without_site_name
+from crawler.extract.page_elements import page_elements
 from crawler.extract.selectors import select
 from crawler.sitedef import SiteDefinition
 from crawler.urls import canonical_url
@@ -77,7 +78,7 @@ def extract_article(
     declared = language_code(meta.language())
     language_declared = declared is not None
     language = _site_language(site, declared)
-    bases = (base.get("href") for base in page.root.iter("base"))
+    bases = (base.get("href") for base in page_elements(page).by_tag("base"))
     base_url = urljoin(url, next((href for href in bases if href is not None), "").strip())
     declared_url = meta.canonical()
     article = ExtractedArticle(

@@ -19,6 +19,7 @@ from parsel import Selector
 
 from crawler.extract import generic
 from crawler.extract.metadata import Metadata, json_types
+from crawler.extract.page_elements import page_elements
 from crawler.extract.text import element_text
 
 Kind = Literal["published", "modified"]
@@ -85,11 +86,6 @@ MODIFIED_WORDS = re.compile(
 #: Elements that may be date elements: libxml2 skips the bare ones before Python looks
 #: (cheaper than testing the words in XPath, whose string functions are slow).
 _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
-
-
-#: Every `itemprop` value of a page, each knowing its element (`getparent`): cheaper in
-#: libxml2 than comparing strings in a predicate.
-_ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 
 
 ANCESTOR_LEVELS = 4
@@ -162,7 +158,8 @@ def jsonld_dates(meta: Metadata, kind: Kind) -> Iterator[str]:
 def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
     """Machine dates of `itemprop` and `<time>` elements outside comments and teasers."""
     props = _ITEMPROPS[kind]
-    for prop in _ITEMPROP_VALUES(page.root):
+    elements = page_elements(page)
+    for prop in elements.itemprops():
         element = prop.getparent()
         if prop.strip() in props and not _in_foreign_block(element):
             value = _element_date(element)
@@ -170,7 +167,7 @@ def time_dates(page: Selector, kind: Kind) -> Iterator[str]:
                 yield value
     if kind == "modified":
         return
-    for element in page.root.iter("time"):
+    for element in elements.by_tag("time"):
         value = (element.get("datetime") or "").strip()
         if (
             value
@@ -194,6 +191,9 @@ class HeadlineTexts:
     def __init__(self, main: HtmlElement | None) -> None:
         self._rings = _neighbourhoods(main, ANCESTOR_LEVELS) if main is not None else iter(())
         self._read: list[list[tuple[str, bool]]] = []
+        #: Whether each ancestor asked about is, or is inside, a foreign block: the date
+        #: elements of a neighbourhood share most of their ancestors.
+        self._foreign: dict[HtmlElement, bool] = {}
 
     def upto(self, rings: int | None = None) -> list[tuple[str, bool]]:
         """The texts of the ``rings`` nearest rings (all when None), nearest first."""
@@ -201,7 +201,7 @@ class HeadlineTexts:
             ring = next(self._rings, None)
             if ring is None:
                 break
-            self._read.append(_ring_texts(ring))
+            self._read.append(_ring_texts(ring, self._foreign))
         return [text for ring in self._read[:rings] for text in ring]
 
 
@@ -210,7 +210,9 @@ def text_dates(main: HtmlElement | None) -> list[tuple[str, bool]]:
     return HeadlineTexts(main).upto()
 
 
-def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
+def _ring_texts(
+    ring: list[HtmlElement], foreign: dict[HtmlElement, bool]
+) -> list[tuple[str, bool]]:
     texts = []
     for root in ring:
         for element in _MARKED(root):
@@ -220,7 +222,7 @@ def _ring_texts(ring: list[HtmlElement]) -> list[tuple[str, bool]]:
             if (
                 len(text) > generic.MAX_DATE_TEXT
                 or not _DIGIT.search(text)
-                or _in_foreign_block(element)
+                or _in_foreign_block(element, foreign)
             ):
                 continue
             modified = bool(MODIFIED_WORDS.search(f"{text} {_context_words(element)}"))
@@ -298,15 +300,31 @@ def _in_article(element: HtmlElement) -> bool:
     return any(a.tag in ("article", "main") for a in element.iterancestors())
 
 
-def _in_foreign_block(element: HtmlElement) -> bool:
-    """Inside a comment thread, a teaser list, a sidebar or a footer."""
+def _in_foreign_block(element: HtmlElement, known: dict[HtmlElement, bool] | None = None) -> bool:
+    """Inside a comment thread, a teaser list, a sidebar or a footer.
+
+    ``known`` holds, for the ancestors already asked about, whether each is or is inside
+    one; it is filled in for the ancestors this walks, so that the next element of the
+    same block stops where this one joined a known path.
+    """
+    walked = []
+    found = False
     for ancestor in element.iterancestors():
-        if ancestor.tag in _FOREIGN_TAGS:
-            return True
-        markup = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-        if markup.strip() and FOREIGN_BLOCK.search(markup):
-            return True
-    return False
+        if known is not None and ancestor in known:
+            found = known[ancestor]
+            break
+        walked.append(ancestor)
+        if ancestor.tag in _FOREIGN_TAGS or _foreign_markup(ancestor):
+            found = True
+            break
+    if known is not None:
+        known.update(dict.fromkeys(walked, found))
+    return found
+
+
+def _foreign_markup(element: HtmlElement) -> bool:
+    markup = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(markup.strip()) and FOREIGN_BLOCK.search(markup) is not None
 
 
 def _element_date(element: HtmlElement) -> str | None:

@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
+from crawler.extract.page_elements import page_elements
 from crawler.extract.text import (
     block_texts,
     drop_labels,
@@ -38,7 +39,7 @@ def heading(page: Selector) -> HtmlElement | None:
     One walk over the page's <h1>s (their ancestors tell where each stands): the three
     CSS queries this reads as each scan the whole page.
     """
-    headings = [h for h in page.root.iter("h1") if element_text(h)]
+    headings = [h for h in page_elements(page).by_tag("h1") if element_text(h)]
     for container in ("article", "main"):
         for element in headings:
             if any(a.tag == container for a in element.iterancestors()):

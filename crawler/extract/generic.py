@@ -62,15 +62,26 @@ def title(page: Selector) -> str | None:
 
 
 def authors(page: Selector) -> list[str]:
-    for css in ('[rel~="author"]', '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]'):
-        names = [n for e in page.css(css) for n in split_authors(element_text(e.root))]
+    names = _names(page.css('[rel~="author"]'))
+    if names:
+        return names
+    # Names inside an itemprop=author exist only where one is: that query, a walk of the
+    # whole page, is skipped on the many pages that have none.
+    marked = page.css('[itemprop="author"]')
+    if marked:
+        names = _names(page.css('[itemprop="author"] [itemprop="name"]')) or _names(marked)
         if names:
-            return list(dict.fromkeys(names))
+            return names
     for element in _AUTHOR_CLASS(page.root):
         text = element_text(element)
         if text and len(text) <= MAX_AUTHOR_TEXT:
             return split_authors(text)
     return []
+
+
+def _names(elements: list[Selector]) -> list[str]:
+    """The author names the elements' texts give, each once, in order."""
+    return list(dict.fromkeys(n for e in elements for n in split_authors(element_text(e.root))))
 
 
 def split_authors(text: str) -> list[str]:

@@ -85,12 +85,18 @@ TELNETCONSOLE_ENABLED = False
 # 6% of a crawl's (bench/README.md). An article page gives one item and every pipeline
 # here is synchronous, so more than one buys nothing.
 CONCURRENT_ITEMS = 1
+# Python's garbage collector during a crawl (crawler/collector.py): the objects that exist
+# when the spider opens (imports, settings) are left out of collections, and the youngest
+# generation is collected after this many new objects (Python's default: 700; 0 keeps it).
+GC_FREEZE_STARTUP = True
+GC_YOUNG_THRESHOLD = 7000
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,
     "crawler.pipelines.NormaliseDates": 200,
     "crawler.pipelines.ArchiveArticles": 900,
 }
 EXTENSIONS = {
+    "crawler.collector.CrawlCollector": 0,
     "crawler.extensions.CrawlRunRecorder": 100,
     # Only with -s JOBDIR=DIR: resume from it only after a clean stop (crawler/jobdir.py).
     "crawler.jobdir.JobDirGuard": 50,

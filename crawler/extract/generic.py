@@ -27,6 +27,12 @@ from crawler.extract.text import (
 _AUTHOR_PREFIX = re.compile(r"^\s*(by|from|von|par|автор[ы]?:?|müəllif:?|yazar:?|автор:)\s+", re.I)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|&|\band\b|\bи\b|\bvə\b|\bve\b)\s*")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s+::\s+")
+#: Elements whose class names an author or byline. `[@class]` first: libxml2 then skips
+#: the two substring tests on the many elements with no class (0.15 -> 0.10 ms a page).
+_AUTHOR_CLASS = etree.XPath(
+    'descendant-or-self::*[@class][contains(@class, "author") or contains(@class, "byline")]'
+    "[not(self::meta)]"
+)
 MAX_DATE_TEXT = 80
 MAX_AUTHOR_TEXT = 120
 #: Below this share of the main block's own text, trafilatura missed the article.
@@ -57,17 +63,26 @@ def title(page: Selector) -> str | None:
 
 
 def authors(page: Selector) -> list[str]:
-    for css in ('[rel~="author"]', '[itemprop="author"] [itemprop="name"]', '[itemprop="author"]'):
-        names = [n for e in page.css(css) for n in split_authors(element_text(e.root))]
+    names = _names(page.css('[rel~="author"]'))
+    if names:
+        return names
+    # Names inside an itemprop=author exist only where one is: that query, a walk of the
+    # whole page, is skipped on the many pages that have none.
+    marked = page.css('[itemprop="author"]')
+    if marked:
+        names = _names(page.css('[itemprop="author"] [itemprop="name"]')) or _names(marked)
         if names:
-            return list(dict.fromkeys(names))
-    for element in page.xpath(
-        '//*[contains(@class, "author") or contains(@class, "byline")][not(self::meta)]'
-    ):
-        text = element_text(element.root)
+            return names
+    for element in _AUTHOR_CLASS(page.root):
+        text = element_text(element)
         if text and len(text) <= MAX_AUTHOR_TEXT:
             return split_authors(text)
     return []
+
+
+def _names(elements: list[Selector]) -> list[str]:
+    """The author names the elements' texts give, each once, in order."""
+    return list(dict.fromkeys(n for e in elements for n in split_authors(element_text(e.root))))
 
 
 def split_authors(text: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -27,6 +28,8 @@ NEXT_TEXT = re.compile(
 _NEXT_MARKUP = re.compile(r"(^|[-_\s])next($|[-_\s])", re.IGNORECASE)
 #: How many levels above a link its listing item may reach.
 ITEM_LEVELS = 4
+#: Absolute link URLs whose reading a crawl remembers (see ArticleLinks).
+REMEMBERED_LINKS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,8 @@ class ListingEntry:
 
     url: str
     date: ParsedDate | None
+    #: The URL's canonical form (crawler.urls.canonical_url), the crawl's key for it.
+    canonical: str
 
 
 def article_entries(
@@ -42,28 +47,57 @@ def article_entries(
     base_url: str,
     site: SiteDefinition,
     read_date: Callable[[str], ParsedDate | None],
+    links: ArticleLinks | None = None,
 ) -> list[ListingEntry]:
-    """The page's article links in page order, each once, with their listed dates."""
-    articles = _ArticleLinks(base_url, site)
+    """The page's article links in page order, each once, with their listed dates.
+
+    `links` reads which URLs are articles; a crawl passes one for all its listing pages,
+    which share their menus and footers, so that each URL is read once.
+    """
+    articles = _PageLinks(base_url, links or ArticleLinks(site))
     entries: dict[str, ListingEntry] = {}
-    for anchor in page.css("a[href]"):
-        # root.get, not parsel's .attrib: that reads every attribute, and raises on a
-        # malformed one (`<a href=x "{>`), which broken pages have.
-        found = articles.find(anchor.root.get("href", ""))
+    # A walk by tag name, in C: the same anchors in the same order as `a[href]`, without
+    # a Selector for each. root.get, not parsel's .attrib: that reads every attribute, and
+    # raises on a malformed one (`<a href=x "{>`), which broken pages have.
+    for anchor in page.root.iter("a"):
+        href = anchor.get("href")
+        if href is None:
+            continue
+        found = articles.find(href)
         if found is None or found[1] in entries:
             continue
         url, key = found
-        item = _item_of(anchor.root, key, articles)
-        entries[key] = ListingEntry(url, _listed_date(item, read_date))
+        item = _item_of(anchor, key, articles)
+        entries[key] = ListingEntry(url, _listed_date(item, read_date), key)
     return list(entries.values())
 
 
-class _ArticleLinks:
-    """Which hrefs of one page are article links; each href is read once."""
+class ArticleLinks:
+    """Which absolute URLs are article links of a site: (cleaned URL, canonical URL), or None.
 
-    def __init__(self, base_url: str, site: SiteDefinition) -> None:
-        self.base_url = base_url
+    The readings (cleaning, canonical form, the site's article pattern) are pure, and the
+    last REMEMBERED_LINKS are kept: a listing page repeats the site's menus and footer, so
+    most of its links were read on the page before.
+    """
+
+    def __init__(self, site: SiteDefinition) -> None:
         self.site = site
+        self.find = lru_cache(maxsize=REMEMBERED_LINKS)(self._find)
+
+    def _find(self, url: str) -> tuple[str, str] | None:
+        try:
+            cleaned = clean_url(url)
+        except ValueError:
+            return None  # a malformed link is not an article
+        return (cleaned, canonical_url(cleaned)) if self.site.is_article(cleaned) else None
+
+
+class _PageLinks:
+    """The article links of one page, by href as written; each href is read once."""
+
+    def __init__(self, base_url: str, links: ArticleLinks) -> None:
+        self.base_url = base_url
+        self.links = links
         self._read: dict[str, tuple[str, str] | None] = {}
 
     def key(self, href: str) -> str | None:
@@ -74,19 +108,15 @@ class _ArticleLinks:
     def find(self, href: str) -> tuple[str, str] | None:
         """(cleaned absolute URL, canonical URL) of an article link, else None."""
         if href not in self._read:
-            url = self._article_url(href)
-            self._read[href] = (url, canonical_url(url)) if url else None
+            try:
+                url = urljoin(self.base_url, href.strip())
+            except ValueError:
+                url = None  # a malformed link is not an article
+            self._read[href] = self.links.find(url) if url is not None else None
         return self._read[href]
 
-    def _article_url(self, href: str) -> str | None:
-        try:
-            url = clean_url(urljoin(self.base_url, href.strip()))
-        except ValueError:
-            return None  # a malformed link is not an article
-        return url if self.site.is_article(url) else None
 
-
-def _item_of(anchor: HtmlElement, key: str, articles: _ArticleLinks) -> HtmlElement:
+def _item_of(anchor: HtmlElement, key: str, articles: _PageLinks) -> HtmlElement:
     """The largest block around a link that links to no other article: its listing item."""
     item = anchor
     for _ in range(ITEM_LEVELS):

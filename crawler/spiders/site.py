@@ -62,6 +62,8 @@ class SiteSpider(Spider):
         #: The archive's answer for each canonical article URL met in this crawl; a URL in
         #: it has been requested (or skipped) once and is not requested again.
         self._visits: dict[str, Visit] = {}
+        #: Which links of listing pages are articles, read once per URL for the crawl.
+        self._article_links = listing.ArticleLinks(self.site)
         self.known: KnownRule = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
         #: The site's stop_at_known, unless the last run did not finish (see _open_archive).
         self.stop_at_known = self.site.stop_at_known
@@ -201,10 +203,12 @@ class SiteSpider(Spider):
         listing_section: str | None = None,
         listing_year: int | None = None,
         found_published: str | None = None,
+        key: str | None = None,
     ) -> tuple[Visit, Request | None]:
         """The archive's answer for an article link, and its request the first time it is
-        met in this crawl when it is new or due a (conditional) re-check."""
-        key = canonical_url(url)
+        met in this crawl when it is new or due a (conditional) re-check. `key` is the
+        URL's canonical form when the caller has it."""
+        key = key or canonical_url(url)
         if key in self._visits:
             return self._visits[key], None
         visit = self._visits[key] = self.known.visit(url)
@@ -244,7 +248,11 @@ class SiteSpider(Spider):
         self.crawler.stats.inc_value("listing/pages")
         document = parsed_page(response)
         entries = listing.article_entries(
-            document, get_base_url(response), self.site, self._date_reader(document)
+            document,
+            get_base_url(response),
+            self.site,
+            self._date_reader(document),
+            self._article_links,
         )
         # The year evidence of the section's listing, walked page by page. It travels with
         # the next page's request, so whichever process fetches that page (in a distributed
@@ -255,13 +263,12 @@ class SiteSpider(Spider):
         label = listing.section_label(document)
         new_links = wanted_links = 0
         for entry, year in zip(entries, years, strict=True):
-            key = canonical_url(entry.url)
-            if key in seen:
+            if entry.canonical in seen:
                 continue
-            seen.add(key)
+            seen.add(entry.canonical)
             new_links += 1
             visit, request = self._article_request(
-                entry.url, listing_section=label, listing_year=year
+                entry.url, listing_section=label, listing_year=year, key=entry.canonical
             )
             wanted_links += visit.state in (NEW, RECHECK)
             if request is not None:

@@ -282,22 +282,29 @@ class NewArticles:
 
 
 def match_new_articles(
-    db: Database, ids: Sequence[int], signatures: Sequence[np.ndarray | None]
+    db: Database,
+    ids: Sequence[int],
+    signatures: Sequence[np.ndarray | None],
+    keys_of: Sequence[list[int] | None] | None = None,
 ) -> NewArticles:
     """What `index_article` would find for each of a run of articles about to be stored,
     with ids above every stored one, in ascending order: their candidates among the
     stored articles are read in a few queries, and the run's own earlier articles are
-    candidates too.
+    candidates too. `keys_of` are the signatures' `band_keys`, if computed before.
     """
     signed = {i: values for i, values in zip(ids, signatures, strict=True) if values is not None}
-    keys = {article_id: band_keys(values) for article_id, values in signed.items()}
+    given = dict(zip(ids, keys_of or [None] * len(ids), strict=True))
+    keys = {
+        article_id: given[article_id] or band_keys(values) for article_id, values in signed.items()
+    }
     stored = _stored_buckets(db, list({pair for k in keys.values() for pair in enumerate(k)}))
     known = _stored_signatures(db, sorted({i for found in stored.values() for i in found}))
+    shared = _sharing_a_bucket(keys, stored)
     added: dict[tuple[int, int], list[int]] = {}
     matches: list[Match | None] = []
     for article_id in ids:
         values = signed.get(article_id)
-        if values is None:
+        if values is None or article_id not in shared:  # no candidate, nor one for another
             matches.append(None)
             continue
         buckets = list(enumerate(keys[article_id]))
@@ -317,6 +324,27 @@ def match_new_articles(
         for bucket in buckets:
             added.setdefault(bucket, []).append(article_id)
     return NewArticles(matches, keys, signed)
+
+
+def _sharing_a_bucket(
+    keys: dict[int, list[int]], stored: dict[tuple[int, int], list[int]]
+) -> set[int]:
+    """The articles with a bucket that a stored article or another of them is in: the
+    only ones with candidates, or that are candidates for others (most of a batch is
+    neither, and is told so band by band in numpy rather than bucket by bucket)."""
+    if not keys:
+        return set()
+    ids = list(keys)
+    table = np.array([keys[article_id] for article_id in ids], dtype=np.int64)
+    shared = np.zeros(len(ids), dtype=bool)
+    for band in range(table.shape[1]):
+        column = table[:, band]
+        _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+        shared |= counts[inverse] > 1
+        found = [key for stored_band, key in stored if stored_band == band]
+        if found:
+            shared |= np.isin(column, np.array(found, dtype=np.int64))
+    return {article_id for article_id, hit in zip(ids, shared.tolist(), strict=True) if hit}
 
 
 def store_new_articles(db: Database, new: NewArticles) -> None:

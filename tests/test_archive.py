@@ -125,7 +125,7 @@ def test_database_error_mid_batch_rolls_back_the_batch(
 ) -> None:
     archive.upsert_articles([article(1)])
 
-    def fail(self: Archive, entries: Any, run_id: int | None) -> None:
+    def fail(self: Archive, entries: Any, run_id: int | None, prepared: Any) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     # The update of article 1 is written, then the new article 2 fails.

@@ -14,6 +14,7 @@ connection to close checkpoints whatever is left.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from concurrent import futures
 from pathlib import Path
@@ -29,8 +30,8 @@ class Checkpointer:
     """Checkpoints one archive file's WAL in a background thread; see the module."""
 
     def __init__(self, path: str | Path, busy_timeout_ms: int) -> None:
-        self._path = str(path)
-        self._wal = Path(f"{path}-wal")
+        self._path = os.path.abspath(path)  # the same file should the process change directory
+        self._wal = Path(f"{self._path}-wal")
         self._busy_timeout_ms = busy_timeout_ms
         self._thread = futures.ThreadPoolExecutor(1, "archive-checkpoint")
         self._running: futures.Future[None] | None = None

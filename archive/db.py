@@ -11,7 +11,8 @@ import sqlite3
 import string
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent import futures
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive import invariants, neardup, rawpages, schema
+from archive.checkpoint import Checkpointer
 from archive.schema import (
     ARTICLE_FIELDS,
     ARTICLE_LIST_FIELDS,
@@ -84,6 +86,10 @@ class _Input:
     fetch_only: bool = False
     _signature: np.ndarray | None = None
     _signed: bool = False
+    #: The signature's LSH band keys and the raw page's digest and compressed body, when
+    #: `_prepare` computed them before the write.
+    band_keys: list[int] | None = None
+    page: rawpages.Prepared | None = None
 
     @property
     def signature(self) -> np.ndarray | None:
@@ -148,11 +154,14 @@ class Archive:
     def __init__(self, path: str | Path) -> None:
         self._db = Database(path)
         self._runs = self._db.table("crawl_runs")
+        self._prepare_thread: futures.ThreadPoolExecutor | None = None
+        self._checkpointer: Checkpointer | None = None
         try:
             self._open()
         except BaseException:
             self._db.close()
             raise
+        self._checkpointer = Checkpointer(path, BUSY_TIMEOUT_MS)
 
     def _open(self) -> None:
         """Configure the connection, waiting out another process that is opening the file.
@@ -181,6 +190,8 @@ class Archive:
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        # Checkpoints run beside the writes, not in their commits (archive.checkpoint).
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")
         if schema.read_version(self._db) == schema.SCHEMA_VERSION:
             return
         with self._write_transaction():
@@ -201,6 +212,8 @@ class Archive:
         except BaseException:
             self._db.rollback()
             raise
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit()
 
     @property
     def db(self) -> Database:
@@ -219,9 +232,19 @@ class Archive:
         `run_id` is the crawl run the raw pages came from.
         """
         checked = [_checked_input(article) for article in articles]
-        self._sign_new_texts(checked)
-        with self._write_transaction():
-            return self._apply(checked, run_id)
+        # The CPU work that needs no database runs in another thread while the write
+        # begins: sqlite3 and numpy, zstd and hashlib let go of the GIL as they work.
+        preparing = self._preparer().submit(_prepare, self._new_texts(checked))
+        try:
+            with self._write_transaction():
+                return self._apply(checked, run_id, preparing.result)
+        finally:
+            futures.wait([preparing])  # nothing runs on after the write, even a failed one
+
+    def _preparer(self) -> futures.ThreadPoolExecutor:
+        if self._prepare_thread is None:
+            self._prepare_thread = futures.ThreadPoolExecutor(1, "archive-prepare")
+        return self._prepare_thread
 
     def add_rejected_pages(
         self, pages: Sequence[tuple[Mapping[str, Any], str]], *, run_id: int | None = None
@@ -240,11 +263,12 @@ class Archive:
             for page, reason in pages:
                 rawpages.store(self._db, None, page, run_id, rejected=reason)
 
-    def _sign_new_texts(self, entries: Sequence[_Input]) -> None:
-        """Compute the signatures the write will need before taking the write lock.
+    def _new_texts(self, entries: Sequence[_Input]) -> list[_Input]:
+        """The entries whose text the archive lacks under their URL: those the write will
+        need signatures and compressed raw pages for (see `_prepare`).
 
-        Texts the archive already has for their URL need none; a text another writer
-        stores in between is signed inside the transaction instead, as a fallback.
+        A text another writer stores in between is signed inside the transaction instead,
+        as a fallback.
         """
         known: set[tuple[str, str]] = set()
         urls = [entry.row["url"] for entry in entries]
@@ -256,20 +280,21 @@ class Archive:
                     f"SELECT url, content_hash FROM articles WHERE url IN ({marks})", chunk
                 ).fetchall()
             )
-        unsigned = [
+        return [
             entry
             for entry in entries
             if not entry.fetch_only and (entry.row["url"], entry.row["content_hash"]) not in known
         ]
-        for entry, values in zip(
-            unsigned, neardup.signatures([entry.row["body"] for entry in unsigned]), strict=True
-        ):
-            entry.signed(values)
 
-    def _apply(self, entries: Sequence[_Input], run_id: int | None) -> list[Outcome]:
+    def _apply(
+        self, entries: Sequence[_Input], run_id: int | None, prepared: Callable[[], None]
+    ) -> list[Outcome]:
         """Write the batch in order: each run of consecutive new articles that touch nothing
         stored and nothing else in the batch in one statement per table, the others one by
-        one, so that an entry still sees every earlier one as if all went one by one."""
+        one, so that an entry still sees every earlier one as if all went one by one.
+
+        `prepared` waits for `_prepare`, to be called before signatures or raw pages are
+        needed (or raises what it raised)."""
         alone = self._independent_new(entries)
         outcomes: list[Outcome] = []
         start = 0
@@ -285,10 +310,11 @@ class Archive:
                     alone[i] = _text_key(entries[i]) not in stored
                 end = next((i for i in range(start, end) if not alone[i]), end)
             if end > start:
-                self._insert_new(entries[start:end], run_id)
+                self._insert_new(entries[start:end], run_id, prepared)
                 outcomes.extend(["new"] * (end - start))
                 start = end
             else:
+                prepared()
                 outcomes.append(self._upsert(entries[start], run_id))
                 start += 1
         return outcomes
@@ -344,18 +370,24 @@ class Archive:
             )
         return found
 
-    def _insert_new(self, entries: Sequence[_Input], run_id: int | None) -> None:
+    def _insert_new(
+        self, entries: Sequence[_Input], run_id: int | None, prepared: Callable[[], None]
+    ) -> None:
         """`_insert` and the rest of `_upsert` for independent new articles, one statement
         per table. Ids are given here, as SQLite would (one above the largest; the write
-        lock is held), so that rows of other tables can name them in the same pass."""
+        lock is held), so that rows of other tables can name them in the same pass.
+
+        The rows that need no signature (the articles and their full-text index, versions,
+        URLs, authors and tags) go first, while `_prepare` may still be signing the texts;
+        the near-duplicate links are set once the signatures are matched."""
         (last,) = self._db.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
         ids = range(last + 1, last + 1 + len(entries))
-        near = neardup.match_new_articles(self._db, ids, [entry.signature for entry in entries])
         conn = self._db.conn
-        article_columns = (*ARTICLE_FIELDS, "content_hash", *NEW_ARTICLE_COLUMNS)
-        conn.executemany(
-            f"INSERT INTO articles (id, {', '.join(article_columns)}) "
-            f"VALUES (?, {', '.join('?' * len(article_columns))})",
+        article_columns = ("id", *ARTICLE_FIELDS, "content_hash", *NEW_ARTICLE_COLUMNS)
+        _insert_in_one_statement(
+            conn,
+            "articles",
+            article_columns,
             [
                 (
                     article_id,
@@ -366,10 +398,10 @@ class Archive:
                     entry.seen_at,
                     1,
                     1,
-                    None if match is None else match.article_id,
-                    None if match is None else match.similarity,
+                    None,  # duplicate_of and its similarity: set below
+                    None,
                 )
-                for article_id, entry, match in zip(ids, entries, near.matches, strict=True)
+                for article_id, entry in zip(ids, entries, strict=True)
             ],
         )
         version_columns = ("article_id", "version", "content_hash", *VERSION_FIELDS)
@@ -408,11 +440,26 @@ class Archive:
                 f"INSERT OR IGNORE INTO {link} (article_id, {key}, position) VALUES (?, ?, ?)",
                 [(article_id, name_ids[_nocase(name)], at) for article_id, at, name in names],
             )
+        prepared()
+        near = neardup.match_new_articles(
+            self._db,
+            ids,
+            [entry.signature for entry in entries],
+            [entry.band_keys for entry in entries],
+        )
+        conn.executemany(
+            "UPDATE articles SET duplicate_of = ?, duplicate_similarity = ? WHERE id = ?",
+            [
+                (match.article_id, match.similarity, article_id)
+                for article_id, match in zip(ids, near.matches, strict=True)
+                if match is not None
+            ],
+        )
         neardup.store_new_articles(self._db, near)
         rawpages.store_new(
             self._db,
             [
-                (article_id, entry.raw_page)
+                (article_id, entry.raw_page, entry.page)
                 for article_id, entry in zip(ids, entries, strict=True)
                 if entry.raw_page is not None
             ],
@@ -440,7 +487,7 @@ class Archive:
             outcome = "new"
         self._record_urls(article_id, _url_kinds(url, kind, entry.urls), entry.seen_at)
         if entry.raw_page is not None:
-            rawpages.store(self._db, article_id, entry.raw_page, run_id)
+            rawpages.store(self._db, article_id, entry.raw_page, run_id, prepared=entry.page)
         return outcome
 
     def _same_text_owner(self, row: Mapping[str, Any]) -> int | None:
@@ -770,6 +817,12 @@ class Archive:
         return ArchiveStats(sections=sections, recent_runs=self.runs(limit=RECENT_RUNS))
 
     def close(self) -> None:
+        if self._prepare_thread is not None:
+            self._prepare_thread.shutdown()
+            self._prepare_thread = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         self._db.close()
 
     def __enter__(self) -> Self:
@@ -782,6 +835,39 @@ class Archive:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _prepare(entries: Sequence[_Input]) -> None:
+    """The CPU work of writing these entries that needs no database: MinHash signatures
+    and their LSH band keys, raw pages' digests and compressed bodies."""
+    for entry, values in zip(
+        entries, neardup.signatures([entry.row["body"] for entry in entries]), strict=True
+    ):
+        entry.signed(values)
+        entry.band_keys = None if values is None else neardup.band_keys(values)
+        if entry.raw_page is not None:
+            entry.page = rawpages.prepare(entry.raw_page)
+
+
+def _insert_in_one_statement(
+    conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows with one multi-row INSERT per chunk, not one statement per row.
+
+    For `articles` this is the FTS5 index's cost: every statement that fires the index's
+    trigger opens a savepoint, at which FTS5 flushes its pending terms to a new segment,
+    so a statement per row writes a segment per article and merges them all again later.
+    One statement per batch indexes it as one segment, at less than half the CPU.
+    """
+    per_statement = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns))
+    row_marks = f"({', '.join('?' * len(columns))})"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+            + ", ".join([row_marks] * len(chunk)),
+            [value for row in chunk for value in row],
+        )
 
 
 def _kept_from(old: Mapping[str, Any], row: dict[str, Any]) -> dict[str, Any]:

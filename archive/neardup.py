@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from functools import cache
+from itertools import pairwise
 
 import numpy as np
 from datasketch import MinHash
@@ -66,59 +68,94 @@ class Match:
 
 def shingles(body: str) -> np.ndarray:
     """The distinct word 3-grams of a body, each as a 32-bit hash, sorted."""
-    return batch_shingles([body])[0]
+    return np.unique(_gram_hashes([body])[0])
 
 
-def batch_shingles(bodies: Sequence[str]) -> list[np.ndarray]:
-    """`shingles` of many bodies at once, in numpy passes over all their words together.
+def _gram_hashes(bodies: Sequence[str]) -> list[np.ndarray]:
+    """Each body's word 3-grams in text order (repeats kept), each as a 32-bit hash, for
+    many bodies at once in numpy passes over all their words together.
 
-    Each word is hashed by the CRC-32 of its UTF-8 (`crc32`, zlib's) and the hashes of
-    three neighbours are combined; 3-grams that would span two bodies are dropped.
-    datasketch's affine32 scheme mixes every value again (MurmurHash3's finaliser) before
-    its permutations, so the input need not be a cryptographic hash.
+    The words are `\\w+` (Python's regex on the case-folded body, word for word), found
+    and hashed in numpy: each word is hashed by the CRC-32 of its UTF-8 (zlib's) and the
+    hashes of three neighbours are combined; 3-grams that would span two bodies are
+    dropped. datasketch's affine32 scheme mixes every value again (MurmurHash3's
+    finaliser) before its permutations, so the input need not be a cryptographic hash.
     """
-    words = [_WORD.findall(body.casefold()) for body in bodies]
-    body_of_word = np.repeat(
-        np.arange(len(bodies), dtype=np.uint64),
-        np.fromiter(map(len, words), dtype=np.int64, count=len(words)),
-    )
-    hashes = crc32(list(chain.from_iterable(words)))
+    folded = [body.casefold() for body in bodies]
+    text = "\n".join(folded)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    padded = np.zeros(len(codes) + 2, dtype=bool)
+    padded[1:-1] = _word_characters()[codes]
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    first, last = edges[0::2], edges[1::2]  # each word's code points: [first, last)
+    data = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    if len(data) == len(codes):  # ASCII: a code point is a byte
+        hashes = _crc32_spans(data, first, last - first)
+    else:  # UTF-8 offsets (surrogates take 3 bytes, as "surrogatepass" writes them)
+        sizes = 1 + (codes >= 0x80).view(np.uint8) + (codes >= 0x800) + (codes >= 0x10000)
+        offsets = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        hashes = _crc32_spans(data, offsets[first], offsets[last] - offsets[first])
+    body_starts = np.cumsum([0] + [len(body) + 1 for body in folded[:-1]])
+    body_of_word = np.searchsorted(body_starts, first, side="right") - 1
     count = max(len(hashes) - SHINGLE_WORDS + 1, 0)
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(SHINGLE_WORDS):
         combined = combined * _MULTIPLIER + hashes[offset : offset + count]
     body = body_of_word[:count]
     whole = body == body_of_word[SHINGLE_WORDS - 1 :]
-    folded = ((combined >> np.uint64(32)) ^ combined) & _LOW_32
-    # Sorting (body, 3-gram) pairs dedupes each body's 3-grams and groups them by body.
-    keys = np.sort((body[whole] << np.uint64(32)) | folded[whole])
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    keys = keys[first]
-    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(len(bodies) + 1))
-    grams = (keys & _LOW_32).astype(np.uint32)
+    grams = (((combined >> np.uint64(32)) ^ combined) & _LOW_32).astype(np.uint32)[whole]
+    bounds = np.searchsorted(body[whole], np.arange(len(bodies) + 1))
     return [grams[start:end] for start, end in pairwise(bounds.tolist())]
 
 
-def crc32(words: Sequence[str]) -> np.ndarray:
-    """zlib.crc32 of each word's UTF-8 (words without newlines), as uint64.
+def _enough_shingles(grams: np.ndarray) -> bool:
+    """At least MIN_SHINGLES distinct 3-grams; a body's first few usually tell."""
+    if len(grams) < MIN_SHINGLES:
+        return False
+    return (
+        len(np.unique(grams[: 4 * MIN_SHINGLES])) >= MIN_SHINGLES
+        or len(np.unique(grams)) >= MIN_SHINGLES
+    )
 
-    Table-driven, one byte column at a time: with the words sorted longest first, those
-    still being hashed at byte j are a prefix, so the work is one lookup per byte.
-    """
+
+@cache
+def _word_characters() -> np.ndarray:
+    """Which code points `\\w` matches, for every code point: read from the regex engine
+    itself (0.15 s, once per process), so words are exactly what `_WORD` finds."""
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    table = np.zeros(len(every), dtype=bool)
+    for match in _WORD.finditer(every):
+        table[match.start() : match.end()] = True
+    return table
+
+
+def crc32(words: Sequence[str]) -> np.ndarray:
+    """zlib.crc32 of each word's UTF-8 (words without newlines), as uint64."""
     if not words:
         return np.empty(0, dtype=np.uint64)
     data = np.frombuffer(("\n".join(words) + "\n").encode("utf-8"), dtype=np.uint8)
     ends = np.flatnonzero(data == ord("\n"))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    order = np.argsort(starts - ends, kind="stable")
-    starts, lengths = starts[order], (ends - starts)[order]
+    return _crc32_spans(data, starts, ends - starts)
+
+
+def _crc32_spans(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """zlib.crc32 of each span of bytes `data[start : start + length]`, as uint64.
+
+    Table-driven, one byte column at a time: with the spans sorted longest first, those
+    still being hashed at byte j are a prefix, so the work is one lookup per byte.
+    """
+    if not len(starts):
+        return np.empty(0, dtype=np.uint64)
+    order = np.argsort(-lengths, kind="stable")
+    starts, lengths = starts[order], lengths[order]
     live = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")
-    crc = np.full(len(words), 0xFFFFFFFF, dtype=np.uint32)
+    crc = np.full(len(starts), 0xFFFFFFFF, dtype=np.uint32)
     for column, still in enumerate(live.tolist()):
         part = crc[:still]
         crc[:still] = _CRC_TABLE[(part ^ data[starts[:still] + column]) & 0xFF] ^ (part >> 8)
-    hashes = np.empty(len(words), dtype=np.uint64)
+    hashes = np.empty(len(starts), dtype=np.uint64)
     hashes[order] = crc ^ np.uint32(0xFFFFFFFF)
     return hashes
 
@@ -133,8 +170,9 @@ def signatures(bodies: Sequence[str]) -> list[np.ndarray | None]:
     `MinHash(scheme="affine32").update_batch` gives for each body's 3-grams, computed as
     it does (MurmurHash3 finaliser, then a * h + b in uint32 per permutation, the minimum
     per permutation) but for a whole batch in a few numpy operations."""
-    grams = batch_shingles(bodies)
-    signed = [i for i, values in enumerate(grams) if len(values) >= MIN_SHINGLES]
+    grams = _gram_hashes(bodies)
+    # A 3-gram met twice changes no minimum: repeats need not be removed.
+    signed = [i for i, values in enumerate(grams) if _enough_shingles(values)]
     result: list[np.ndarray | None] = [None] * len(bodies)
     a, b = _PERMUTATIONS
     for first in range(0, len(signed), _SIGN_CHUNK):
@@ -244,22 +282,29 @@ class NewArticles:
 
 
 def match_new_articles(
-    db: Database, ids: Sequence[int], signatures: Sequence[np.ndarray | None]
+    db: Database,
+    ids: Sequence[int],
+    signatures: Sequence[np.ndarray | None],
+    keys_of: Sequence[list[int] | None] | None = None,
 ) -> NewArticles:
     """What `index_article` would find for each of a run of articles about to be stored,
     with ids above every stored one, in ascending order: their candidates among the
     stored articles are read in a few queries, and the run's own earlier articles are
-    candidates too.
+    candidates too. `keys_of` are the signatures' `band_keys`, if computed before.
     """
     signed = {i: values for i, values in zip(ids, signatures, strict=True) if values is not None}
-    keys = {article_id: band_keys(values) for article_id, values in signed.items()}
+    given = dict(zip(ids, keys_of or [None] * len(ids), strict=True))
+    keys = {
+        article_id: given[article_id] or band_keys(values) for article_id, values in signed.items()
+    }
     stored = _stored_buckets(db, list({pair for k in keys.values() for pair in enumerate(k)}))
     known = _stored_signatures(db, sorted({i for found in stored.values() for i in found}))
+    shared = _sharing_a_bucket(keys, stored)
     added: dict[tuple[int, int], list[int]] = {}
     matches: list[Match | None] = []
     for article_id in ids:
         values = signed.get(article_id)
-        if values is None:
+        if values is None or article_id not in shared:  # no candidate, nor one for another
             matches.append(None)
             continue
         buckets = list(enumerate(keys[article_id]))
@@ -279,6 +324,27 @@ def match_new_articles(
         for bucket in buckets:
             added.setdefault(bucket, []).append(article_id)
     return NewArticles(matches, keys, signed)
+
+
+def _sharing_a_bucket(
+    keys: dict[int, list[int]], stored: dict[tuple[int, int], list[int]]
+) -> set[int]:
+    """The articles with a bucket that a stored article or another of them is in: the
+    only ones with candidates, or that are candidates for others (most of a batch is
+    neither, and is told so band by band in numpy rather than bucket by bucket)."""
+    if not keys:
+        return set()
+    ids = list(keys)
+    table = np.array([keys[article_id] for article_id in ids], dtype=np.int64)
+    shared = np.zeros(len(ids), dtype=bool)
+    for band in range(table.shape[1]):
+        column = table[:, band]
+        _, inverse, counts = np.unique(column, return_inverse=True, return_counts=True)
+        shared |= counts[inverse] > 1
+        found = [key for stored_band, key in stored if stored_band == band]
+        if found:
+            shared |= np.isin(column, np.array(found, dtype=np.int64))
+    return {article_id for article_id, hit in zip(ids, shared.tolist(), strict=True) if hit}
 
 
 def store_new_articles(db: Database, new: NewArticles) -> None:

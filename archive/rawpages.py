@@ -16,6 +16,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -95,19 +96,32 @@ def _is_aware(value: object) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A page's digest and compressed body, computed before the write lock is taken."""
+
+    digest: str
+    body: bytes
+
+
+def prepare(page: Mapping[str, Any]) -> Prepared:
+    return Prepared(hashlib.sha256(page["body"]).hexdigest(), compress(page["body"]))
+
+
 def store(
     db: Database,
     article_id: int | None,
     page: Mapping[str, Any],
     run_id: int | None,
     rejected: str | None = None,
+    prepared: Prepared | None = None,
 ) -> None:
     """Keep one fetch: a new row for a new body, else count the fetch.
 
     A page that gave no article (`article_id` None) says why in `rejected`; its bodies
     are told apart by URL.
     """
-    digest = hashlib.sha256(page["body"]).hexdigest()
+    digest = hashlib.sha256(page["body"]).hexdigest() if prepared is None else prepared.digest
     if article_id is None:
         existing = db.execute(
             "SELECT id, last_fetched_at FROM raw_pages "
@@ -126,21 +140,22 @@ def store(
             [latest, existing[0]],
         )
         return
-    db.conn.execute(_INSERT, _row(article_id, page, digest, run_id, rejected))
+    body = compress(page["body"]) if prepared is None else prepared.body
+    db.conn.execute(_INSERT, _row(article_id, page, digest, body, run_id, rejected))
 
 
 def store_new(
-    db: Database, pages: Sequence[tuple[int, Mapping[str, Any]]], run_id: int | None
+    db: Database,
+    pages: Sequence[tuple[int, Mapping[str, Any], Prepared | None]],
+    run_id: int | None,
 ) -> None:
-    """Keep the first fetch of articles just created, (article_id, page) pairs, in one
-    statement: a new article has no raw page yet, so each is a new row."""
-    db.conn.executemany(
-        _INSERT,
-        [
-            _row(article_id, page, hashlib.sha256(page["body"]).hexdigest(), run_id, None)
-            for article_id, page in pages
-        ],
-    )
+    """Keep the first fetch of articles just created, (article_id, page, prepared) triples,
+    in one statement: a new article has no raw page yet, so each is a new row."""
+    rows = []
+    for article_id, page, prepared in pages:
+        ready = prepare(page) if prepared is None else prepared
+        rows.append(_row(article_id, page, ready.digest, ready.body, run_id, None))
+    db.conn.executemany(_INSERT, rows)
 
 
 _INSERT = """INSERT INTO raw_pages (article_id, url, status, headers, body, encoding_codec,
@@ -152,6 +167,7 @@ def _row(
     article_id: int | None,
     page: Mapping[str, Any],
     digest: str,
+    body: bytes,
     run_id: int | None,
     rejected: str | None,
 ) -> tuple[Any, ...]:
@@ -160,7 +176,7 @@ def _row(
         page["url"],
         page["status"],
         json.dumps(dict(page["headers"]), ensure_ascii=False),
-        compress(page["body"]),
+        body,
         CODEC,
         len(page["body"]),
         digest,

@@ -9,7 +9,7 @@ Then it times the questions users ask (median of many), the export formats, and 
 the file size per 1,000 articles, and what compressing the stored text would save
 (with the codec raw pages are stored in).
 
-    .venv/bin/python bench/archive_scale.py [--articles 1000000] [--db PATH] [--keep]
+    .venv/bin/python bench/archive_scale.py [--articles 1000000] [--db PATH] [--keep] [--steps]
 """
 
 from __future__ import annotations
@@ -18,21 +18,28 @@ import argparse
 import io
 import os
 import random
+import re
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from scrapy.utils.test import get_crawler
+from sqlite_utils import Database
 
-from archive import Archive, rawpages
+from archive import Archive, neardup, rawpages
+from archive import db as archive_db
 from archive.export import export
 from archive.search import ArticleFilter, search
+from crawler import pipelines
 from crawler.items import Article
 from crawler.pipelines import ArchiveArticles
 
@@ -157,6 +164,87 @@ def ingest(path: Path, count: int, batch_size: int, seed: int) -> tuple[float, f
     if new != count:
         raise SystemExit(f"expected {count} new articles, the archive counted {new}")
     return spent, cpu
+
+
+class StepTimes:
+    """CPU time of each step of the write path (`--steps`): every SQL statement the archive
+    runs, by its text, and the Python steps around them, each in the CPU time of the thread
+    that ran it (`time.thread_time`), so that the preparing thread's work is told apart.
+
+    Patched in for this measurement only: the archive's connections are made with a
+    `sqlite3.Connection` that times its statements, and the steps' functions are wrapped.
+    """
+
+    #: (module, function, label) of the Python steps timed.
+    STEPS = (
+        (archive_db, "_checked_input", "validation of the input (_checked_input)"),
+        (archive_db, "_prepare", "prepared in the second thread (_prepare)"),
+        (neardup, "signatures", "  of which MinHash signatures"),
+        (neardup, "match_new_articles", "near-duplicate matching, its lookups included"),
+        (pipelines, "archive_row", "the pipeline's archive_row"),
+    )
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+
+    def add(self, label: str, started: float) -> None:
+        self.seconds[label] += time.thread_time() - started
+        self.calls[label] += 1
+
+    @contextmanager
+    def patched(self) -> Iterator[None]:
+        times = self
+
+        class TimedConnection(sqlite3.Connection):
+            def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+                started = time.thread_time()
+                try:
+                    return super().execute(sql, *args)
+                finally:
+                    times.add(_statement(sql), started)
+
+            def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
+                started = time.thread_time()
+                try:
+                    return super().executemany(sql, *args)
+                finally:
+                    times.add("(many) " + _statement(sql), started)
+
+        def database(path: str | Path) -> Database:
+            return Database(sqlite3.connect(str(path), factory=TimedConnection))
+
+        def timed(function: Callable[..., Any], label: str) -> Callable[..., Any]:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                started = time.thread_time()
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    times.add(label, started)
+
+            return run
+
+        originals = [(module, name, getattr(module, name)) for module, name, _ in self.STEPS]
+        originals.append((archive_db, "Database", archive_db.Database))
+        try:
+            for module, name, label in self.STEPS:
+                setattr(module, name, timed(getattr(module, name), label))
+            archive_db.Database = database  # type: ignore[assignment,misc]
+            yield
+        finally:
+            for module, name, original in originals:
+                setattr(module, name, original)
+
+    def report(self, articles: int, top: int = 24) -> None:
+        print("CPU per article, by step (thread CPU time; statements run in the writing thread):")
+        for label, seconds in self.seconds.most_common(top):
+            print(f"  {seconds / articles * 1e6:8.1f} µs  {self.calls[label]:6d} calls  {label}")
+
+
+def _statement(sql: str) -> str:
+    """A statement's text, short, without its run of placeholders."""
+    text = " ".join(sql.split())
+    return re.sub(r"\(\?.*", "(...)", text)[:70]
 
 
 def median_ms(samples: int, run: Callable[[int], Any]) -> float:
@@ -312,17 +400,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--db", type=Path, help="archive file (default: a temporary file)")
     parser.add_argument("--keep", action="store_true", help="keep the archive file")
+    parser.add_argument(
+        "--steps", action="store_true", help="time each step of the ingest, then stop"
+    )
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="archive-scale-", dir=os.environ.get("TMPDIR"))
     path = args.db or Path(directory) / "scale.db"
     if path.exists():
         raise SystemExit(f"{path} exists: give a new file")
     print(f"{args.articles:,} synthetic articles into {path}, batches of {args.batch}", flush=True)
-    seconds, cpu = ingest(path, args.articles, args.batch, args.seed)
+    steps = StepTimes()
+    with steps.patched() if args.steps else nullcontext():
+        seconds, cpu = ingest(path, args.articles, args.batch, args.seed)
     rate, cpu_rate = args.articles / seconds, args.articles / cpu
     print(f"ingest through ArchiveArticles:  {rate:10,.0f} articles/s  ({seconds:.0f} s wall)")
     print(f"                  per CPU second: {cpu_rate:10,.0f} articles/s  ({cpu:.0f} s CPU)")
     print(f"load average during the run:     {os.getloadavg()[0]:10.1f} on {os.cpu_count()} CPUs")
+    if args.steps:
+        steps.report(args.articles)
+        remove(path, args.db is None and not args.keep, directory)
+        return
     with Archive(path) as archive:
         for name, ms in questions(archive, args.articles, args.seed):
             print(f"{name:<45} {ms:8.2f} ms (median)")
@@ -337,9 +434,15 @@ def main() -> None:
         for name, value in sizes(archive, path, args.articles).items():
             shown = f"{value:.2f}" if value < 1 else f"{value / 1e6:8.2f} MB"
             print(f"  {name:<45} {shown}")
-    if not args.keep and args.db is None:
+    remove(path, args.db is None and not args.keep, directory)
+
+
+def remove(path: Path, temporary: bool, directory: str) -> None:
+    """The archive file, if it was a temporary one, and the temporary directory."""
+    if temporary:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with suppress(OSError):  # not empty: the file was kept there
         os.rmdir(directory)
 
 

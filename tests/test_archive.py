@@ -125,7 +125,7 @@ def test_database_error_mid_batch_rolls_back_the_batch(
 ) -> None:
     archive.upsert_articles([article(1)])
 
-    def fail(self: Archive, entries: Any, run_id: int | None) -> None:
+    def fail(self: Archive, entries: Any, run_id: int | None, prepared: Any) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     # The update of article 1 is written, then the new article 2 fails.
@@ -152,7 +152,7 @@ def test_json_columns_are_readable_and_queryable(archive: Archive, db_path: Path
 
 def test_new_file_gets_schema_version_wal_and_indexes(archive: Archive, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION == 5
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
         indexes = {row[1]: row[2] for row in conn.execute("pragma index_list(articles)")}
     assert indexes == {
@@ -174,8 +174,8 @@ def test_reopening_keeps_rows(db_path: Path) -> None:
 def test_newer_schema_version_is_refused(db_path: Path) -> None:
     Archive(db_path).close()
     with sqlite3.connect(db_path) as conn:
-        conn.execute("pragma user_version = 5")
-    with pytest.raises(SchemaError, match="version 5 is newer than this program's 4"):
+        conn.execute("pragma user_version = 6")
+    with pytest.raises(SchemaError, match="version 6 is newer than this program's 5"):
         Archive(db_path)
 
 

@@ -3,6 +3,8 @@ MinHash signatures, give exactly what writing the articles one by one gives."""
 
 import re
 import sqlite3
+import threading
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive import Archive, neardup
+from archive import Archive, db, neardup
 from tests.archive_rows import article
 from tests.test_archive_neardup import story, syndicated
 
@@ -54,8 +56,18 @@ TEXTS = [
             ["Bakı", "şəhərində", "İlham", "Əliyev", "ıI", "Москва", "ΣΊΣ"] * 6
         )
     ),
+    # Case folding that changes lengths (ß, İ), letters beyond the BMP, other digits and
+    # numerals, underscores, combining marks, ligatures: words as the regex finds them.
+    " ".join(
+        f"{word} {n}"
+        for n, word in enumerate(
+            ["Straße", "İZMİR", "𝒜𝓁𝓅𝒽𝒶", "٣٤", "snake_case", "e\u0301té", "ﬁn", "Ⅻ", "a·b"] * 4
+        )
+    ),
     "x" * 3000 + " " + " ".join(story(3)),  # a word longer than a page
     "one two three " * 7,
+    "one two three " * 40,  # 118 3-grams, 3 distinct: too few
+    "one two three " * 40 + " ".join(story(4)),  # its repeats first, then enough new ones
     "too short",
     "",
 ]
@@ -77,7 +89,7 @@ def test_batch_signatures_equal_the_first_versions(bodies: list[str]) -> None:
 
 def test_signatures_of_the_sample_texts_equal_the_first_versions() -> None:
     signed = neardup.signatures(TEXTS)
-    assert sum(values is not None for values in signed) == 4
+    assert sum(values is not None for values in signed) == 6
     for body, values in zip(TEXTS, signed, strict=True):
         expected = reference_signature(body)
         assert (values is None) == (expected is None)
@@ -120,11 +132,22 @@ def tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     ]
+    # The full-text index is compared by what it holds, every term at every position of
+    # every row, not by how FTS5 cut it into segments, which follows the statements that
+    # wrote it (a batch's articles are indexed by one statement, as one segment).
+    segments = ("articles_fts", "articles_fts_data", "articles_fts_idx")
     contents = {
         name: sorted(connection.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)
         for name in names
-        if name != "articles_fts"  # its content is `articles`; its own tables are compared
+        if name not in segments
     }
+    connection.execute(
+        "CREATE VIRTUAL TABLE temp.terms USING fts5vocab(main, articles_fts, instance)"
+    )
+    contents["articles_fts terms"] = connection.execute(
+        "SELECT term, doc, col, offset FROM temp.terms ORDER BY term, doc, col, offset"
+    ).fetchall()
+    connection.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     connection.close()
     return contents
 
@@ -136,9 +159,9 @@ def test_batch_writes_what_one_by_one_writes(
     runs: list[int] = []
     insert_new = Archive._insert_new
 
-    def counted(self: Archive, entries: Any, run_id: int | None) -> None:
+    def counted(self: Archive, entries: Any, run_id: int | None, prepared: Any) -> None:
         runs.append(len(entries))
-        insert_new(self, entries, run_id)
+        insert_new(self, entries, run_id, prepared)
 
     monkeypatch.setattr(Archive, "_insert_new", counted)
     for name in ("batched", "one-by-one"):
@@ -193,3 +216,86 @@ def test_links_and_urls_within_one_batch(tmp_path: Path) -> None:
         ).fetchall()
         assert tags == [("election",), ("vote",)]
         assert archive.check() == []
+
+
+def test_a_large_batch_links_what_one_by_one_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Most of a batch shares no LSH bucket with anything; the few that do (copies of
+    stored articles, of earlier ones in the batch, and chains of copies) are compared."""
+    stored = [article(n, body=" ".join(story(n))) for n in range(1, 6)]
+    batch = []
+    for n in range(6, 46):
+        if n % 5 == 0:  # a copy of a stored article, on another site
+            body, site = " ".join(syndicated(story(n // 5))), "other"
+        elif n % 7 == 0:  # a copy of the batch's article before
+            body, site = " ".join(syndicated(story(n - 1))), "third"
+        else:
+            body, site = " ".join(story(n)), "news"
+        batch.append(article(n, url=f"https://{site}.example/{n}", site=site, body=body))
+    for name in ("batched", "one-by-one"):
+        if name == "one-by-one":
+            monkeypatch.setattr(Archive, "_independent_new", lambda self, entries: [False] * 99)
+        with Archive(tmp_path / f"{name}.db") as archive:
+            archive.upsert_articles(stored)
+            assert archive.upsert_articles(batch) == ["new"] * len(batch)
+    assert tables(tmp_path / "batched.db") == tables(tmp_path / "one-by-one.db")
+    connection = sqlite3.connect(tmp_path / "batched.db")
+    linked = connection.execute(
+        "SELECT copy.url, original.body FROM articles AS copy "
+        "JOIN articles AS original ON original.id = copy.duplicate_of ORDER BY copy.id"
+    ).fetchall()
+    connection.close()
+    # Copies of stored stories 2-5 and of the batch's 6, 8, 9, 13, 27 and 41 (story 7 and
+    # story 20 have no original: articles 7 and 20 are copies themselves).
+    assert [url.rsplit("/", 1)[1] for url, _ in linked] == [
+        "7", "10", "14", "15", "20", "25", "28", "30", "40", "42", "45"
+    ]  # fmt: skip
+
+
+def test_an_error_while_preparing_a_batch_is_raised_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures and raw pages are prepared in another thread: what fails there fails
+    the write, in the caller, and the batch is rolled back whole."""
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.upsert_articles([article(1)])
+
+        def fail(bodies: Any) -> Any:
+            raise MemoryError("no room for signatures")
+
+        monkeypatch.setattr(neardup, "signatures", fail)
+        with pytest.raises(MemoryError, match="no room for signatures"):
+            archive.upsert_articles([article(1, body="Changed."), article(2)])
+        monkeypatch.undo()
+        assert archive.db.execute("SELECT count(*), max(body) FROM articles").fetchone() == (
+            1,
+            "Body of article 1.",
+        )
+        assert archive.upsert_articles([article(2)]) == ["new"]
+        assert archive.check() == []
+
+
+def test_a_failed_write_returns_only_after_its_preparation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing of a batch runs on once `upsert_articles` has returned or raised, so the
+    caller may keep the batch and retry it at once."""
+    finished: list[int] = []
+    prepare = db._prepare
+
+    def slow(entries: Any) -> None:
+        time.sleep(0.3)
+        prepare(entries)
+        finished.append(len(entries))
+
+    def fail(self: Archive, entries: Any, run_id: int | None, prepared: Any) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(db, "_prepare", slow)
+    with Archive(tmp_path / "archive.db") as archive:
+        monkeypatch.setattr(Archive, "_apply", fail)
+        with pytest.raises(sqlite3.OperationalError):
+            archive.upsert_articles([article(1), article(2)])
+        assert finished == [2]
+    assert not [t for t in threading.enumerate() if t.name.startswith("archive-prepare")]

@@ -1,5 +1,6 @@
 """The full-text index: kept in step with articles, case-insensitive in every script."""
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,15 @@ def test_any_text_is_stored_indexed_and_kept_consistent(
     found = archive.find_article(article(3)["url"])
     assert found is not None and (found["title"], found["body"]) == (title, body)
     assert archive.check() == []
+
+
+def test_a_batch_larger_than_one_statement_is_indexed_whole(tmp_path: Path) -> None:
+    """New articles are inserted several rows per statement, as many as SQLite's limit on
+    bound values allows: a batch that takes several statements loses no row and no term."""
+    with Archive(tmp_path / "archive.db") as archive:
+        archive.db.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)  # 3 rows each
+        batch = [article(n, body=f"Report number{n} on the harbour.") for n in range(1, 11)]
+        assert archive.upsert_articles(batch) == ["new"] * 10
+        assert matches(archive, "harbour") == list(range(1, 11))
+        assert matches(archive, '"number7 on the"') == [7]
+        assert archive.check() == []

@@ -51,7 +51,7 @@ def table(path: Path, sql: str) -> list[tuple[Any, ...]]:
         return conn.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_old_archive_is_upgraded_without_losing_a_row(tmp_path: Path, version: int) -> None:
     path = tmp_path / "archive.db"
     before = make_archive(path, version)
@@ -98,6 +98,9 @@ def test_old_archive_is_upgraded_without_losing_a_row(tmp_path: Path, version: i
     assert table(path, "select id, duplicate_of from articles where duplicate_of is not null") == [
         (4, 3)
     ]
+    config = dict(table(path, "select k, v from articles_fts_config"))
+    assert config["hashsize"] == schema.FTS_HASHSIZE
+    assert config["automerge"] == schema.FTS_AUTOMERGE
 
 
 def test_version_3_archive_loses_the_band_index_and_keeps_finding_bands(tmp_path: Path) -> None:

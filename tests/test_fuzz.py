@@ -112,7 +112,7 @@ def run_extractors(body: bytes) -> None:
     response = HtmlResponse(URL, body=body)
     for site in sites():
         page = response.selector
-        listing.article_entries(page, URL, site, lambda text: None)
+        listing.article_entries(page, URL, listing.ArticleLinks(site), lambda text: None)
         listing.next_page(page, URL, site)
         listing.section_label(page)
         article = extract_article(page, URL, site, fetched_at=FETCHED, listing_section="X")
@@ -175,7 +175,7 @@ def test_listing_links_of_any_text_are_skipped_or_read(href: str) -> None:
     site = sites()[0]
     body = f'<html><body><a href="{href}">x</a><a class="next" href="{href}">Next</a></body></html>'
     response = HtmlResponse(URL, body=body.encode("utf-8", "surrogatepass"))
-    listing.article_entries(response.selector, URL, site, lambda text: None)
+    listing.article_entries(response.selector, URL, listing.ArticleLinks(site), lambda text: None)
     listing.next_page(response.selector, URL, site)
 
 

@@ -36,6 +36,15 @@ PAGE = """<html><body>
 CASES = [
     # (base URL, first link as written, expected (url, canonical) pairs in page order)
     (
+        "https://news.example/world/",
+        "1",  # the href of the next case's first link, under another section
+        [
+            ("https://news.example/world/1", "https://news.example/world/1"),
+            ("https://news.example/world/2", "https://news.example/world/2"),
+            ("https://news.example/politics/1", "https://news.example/politics/1"),
+        ],
+    ),
+    (
         "https://news.example/politics/",
         "1",
         [
@@ -68,7 +77,7 @@ CASES = [
 @pytest.mark.parametrize(("base_url", "first", "expected"), CASES)
 def test_article_entries(base_url: str, first: str, expected: list[tuple[str, str]]) -> None:
     page = Selector(text=PAGE.format(first=first))
-    entries = listing.article_entries(page, base_url, SITE, lambda text: None)
+    entries = listing.article_entries(page, base_url, listing.ArticleLinks(SITE), lambda _: None)
     assert [(entry.url, entry.canonical) for entry in entries] == expected
     assert all(entry.canonical == canonical_url(entry.url) for entry in entries)
 
@@ -77,7 +86,17 @@ def test_one_crawl_reading_gives_each_page_its_fresh_answers() -> None:
     links = listing.ArticleLinks(SITE)
     for base_url, first, _ in CASES * 2:
         page = Selector(text=PAGE.format(first=first))
-        shared = listing.article_entries(page, base_url, SITE, lambda text: None, links)
-        fresh = listing.article_entries(page, base_url, SITE, lambda text: None)
+        shared = listing.article_entries(page, base_url, links, lambda _: None)
+        fresh = listing.article_entries(page, base_url, listing.ArticleLinks(SITE), lambda _: None)
         assert shared == fresh
-    assert links.find.cache_info().hits > 0
+
+
+def test_the_readings_kept_are_the_most_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "REMEMBERED_LINKS", 2)
+    links = listing.ArticleLinks(SITE)
+    read = []
+    monkeypatch.setattr(links, "_read", lambda url: read.append(url))
+    for url in ("a", "b", "a", "c", "a", "b"):
+        links.find(url)
+    # "b" was the least recently used when "c" came, and was read again.
+    assert read == ["a", "b", "c", "b"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
@@ -45,16 +44,15 @@ class ListingEntry:
 def article_entries(
     page: Selector,
     base_url: str,
-    site: SiteDefinition,
+    links: ArticleLinks,
     read_date: Callable[[str], ParsedDate | None],
-    links: ArticleLinks | None = None,
 ) -> list[ListingEntry]:
     """The page's article links in page order, each once, with their listed dates.
 
-    `links` reads which URLs are articles; a crawl passes one for all its listing pages,
-    which share their menus and footers, so that each URL is read once.
+    `links` reads which URLs are the site's articles; a crawl passes one for all its
+    listing pages, which share their menus and footers, so that each URL is read once.
     """
-    articles = _PageLinks(base_url, links or ArticleLinks(site))
+    articles = _PageLinks(base_url, links)
     entries: dict[str, ListingEntry] = {}
     # A walk by tag name, in C: the same anchors in the same order as `a[href]`, without
     # a Selector for each. root.get, not parsel's .attrib: that reads every attribute, and
@@ -82,9 +80,21 @@ class ArticleLinks:
 
     def __init__(self, site: SiteDefinition) -> None:
         self.site = site
-        self.find = lru_cache(maxsize=REMEMBERED_LINKS)(self._find)
+        #: Readings, least recently used first (a dict keeps insertion order).
+        self._readings: dict[str, tuple[str, str] | None] = {}
 
-    def _find(self, url: str) -> tuple[str, str] | None:
+    def find(self, url: str) -> tuple[str, str] | None:
+        readings = self._readings
+        if url in readings:
+            found = readings.pop(url)
+        else:
+            found = self._read(url)
+            if len(readings) >= REMEMBERED_LINKS:
+                del readings[next(iter(readings))]
+        readings[url] = found
+        return found
+
+    def _read(self, url: str) -> tuple[str, str] | None:
         try:
             cleaned = clean_url(url)
         except ValueError:

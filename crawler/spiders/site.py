@@ -250,9 +250,8 @@ class SiteSpider(Spider):
         entries = listing.article_entries(
             document,
             get_base_url(response),
-            self.site,
-            self._date_reader(document),
             self._article_links,
+            self._date_reader(document),
         )
         # The year evidence of the section's listing, walked page by page. It travels with
         # the next page's request, so whichever process fetches that page (in a distributed

@@ -13,19 +13,25 @@ from itemloaders.processors import Identity, Join, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 #: Characters that render as a space (no-break, thin, figure, ideographic, ...).
-SPACE_LIKE = (
+_SPACE_LIKE = (
     "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u202f\u205f\u3000\t\r\n\f\v"
 )
 #: Invisible characters that only break search and comparison. Joiners (U+200C/U+200D) stay:
 #: they change how Persian script and emoji read.
-INVISIBLE = "\u200b\u2060\ufeff\u00ad"
-#: Control characters (tab and line breaks are spaces, above).
-CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad"
+#: Control characters (tab, line and page breaks are spaces, above).
+_CONTROL = "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]))
+
+
+def _any_of(characters: str) -> re.Pattern[str]:
+    return re.compile(f"[{''.join(map(re.escape, characters))}]")
+
+
 # One regular expression each, not str.translate: on the mostly unchanged text of an
 # article, translate costs twice as much (bench/README.md).
-_SPACE_LIKE = re.compile(f"[{SPACE_LIKE}]")
-_DROPPED = re.compile(f"[{CONTROL}{INVISIBLE}]")
+_SPACE = _any_of(_SPACE_LIKE)
+_DROPPED = _any_of(_CONTROL + _INVISIBLE)
 _SPACES = re.compile(r" {2,}")
 
 
@@ -35,7 +41,7 @@ def clean_text(value: str) -> str | None:
     Entities were decoded by the HTML parser (and, for metadata, once more where CMSs
     double-escape); decoding again here would turn text about `&lt;b&gt;` into markup.
     """
-    text = _DROPPED.sub("", _SPACE_LIKE.sub(" ", unicodedata.normalize("NFC", value)))
+    text = _DROPPED.sub("", _SPACE.sub(" ", unicodedata.normalize("NFC", value)))
     return _SPACES.sub(" ", text).strip() or None
 
 

@@ -42,8 +42,8 @@ MISSED_SHARE = 0.5
 def heading(page: Selector) -> HtmlElement | None:
     """The article's main heading: the first <h1> inside <article> or <main>, else the first.
 
-    One walk over the page's <h1>s (their ancestors tell where each stands): the three
-    CSS queries this reads as each scan the whole page.
+    The page's <h1>s, as the page's element lists have them (their ancestors tell where
+    each stands): the three CSS queries this reads as would each scan the whole page.
     """
     headings = [h for h in page_elements(page).by_tag("h1") if element_text(h)]
     for container in ("article", "main"):

@@ -19,7 +19,10 @@ def _element_classes() -> etree.ElementNamespaceClassLookup:
     lxml.html's own lookup is a Python method that runs each time Python first touches an
     element: every element of every walk over the page (htmldate's alone visits each
     element of the page's copy). Tag names map to the same classes here, so the tree is
-    the same tree of the same classes.
+    the same tree of the same classes. Only as parsed: the parser lowercases tag names
+    and gives none a namespace, which lxml.html's lookup also allows for; an element
+    added later as "FORM" or "{ns}form" would be a plain HtmlElement here (extraction
+    adds none).
     """
     lookup = etree.ElementNamespaceClassLookup(
         etree.ElementDefaultClassLookup(

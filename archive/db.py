@@ -25,7 +25,6 @@ from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
 from archive import invariants, neardup, rawpages, schema
-from archive.checkpoint import Checkpointer
 from archive.schema import (
     ARTICLE_FIELDS,
     ARTICLE_LIST_FIELDS,
@@ -155,13 +154,11 @@ class Archive:
         self._db = Database(path)
         self._runs = self._db.table("crawl_runs")
         self._prepare_thread: futures.ThreadPoolExecutor | None = None
-        self._checkpointer: Checkpointer | None = None
         try:
             self._open()
         except BaseException:
             self._db.close()
             raise
-        self._checkpointer = Checkpointer(path, BUSY_TIMEOUT_MS)
 
     def _open(self) -> None:
         """Configure the connection, waiting out another process that is opening the file.
@@ -190,8 +187,6 @@ class Archive:
         self._db.enable_wal()
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        # Checkpoints run beside the writes, not in their commits (archive.checkpoint).
-        self._db.execute("PRAGMA wal_autocheckpoint = 0")
         if schema.read_version(self._db) == schema.SCHEMA_VERSION:
             return
         with self._write_transaction():
@@ -212,8 +207,6 @@ class Archive:
         except BaseException:
             self._db.rollback()
             raise
-        if self._checkpointer is not None:
-            self._checkpointer.after_commit()
 
     @property
     def db(self) -> Database:
@@ -820,9 +813,6 @@ class Archive:
         if self._prepare_thread is not None:
             self._prepare_thread.shutdown()
             self._prepare_thread = None
-        if self._checkpointer is not None:
-            self._checkpointer.close()
-            self._checkpointer = None
         self._db.close()
 
     def __enter__(self) -> Self:

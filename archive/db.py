@@ -260,8 +260,9 @@ class Archive:
         """The entries whose text the archive lacks under their URL: those the write will
         need signatures and compressed raw pages for (see `_prepare`).
 
-        A text another writer stores in between is signed inside the transaction instead,
-        as a fallback.
+        Read before the write lock: an entry whose text was found here but that the write
+        needs all the same (another writer changed the article in between) is signed
+        inside the transaction, when first needed (`_Input.signature`).
         """
         known: set[tuple[str, str]] = set()
         urls = [entry.row["url"] for entry in entries]

@@ -51,7 +51,7 @@ _WORD = re.compile(r"\w+")
 #: Odd 64-bit constant (the golden ratio's) that spreads word hashes across a 3-gram hash.
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _LOW_32 = np.uint64(0xFFFFFFFF)
-#: CRC-32 (zlib's polynomial, reflected) of each byte value, for `crc32`.
+#: CRC-32 (zlib's polynomial, reflected) of each byte value, for `_crc32_spans`.
 _CRC_TABLE = np.array([zlib.crc32(bytes([n])) ^ zlib.crc32(b"\0") for n in range(256)], np.uint32)
 #: Bodies permuted at once by `signatures`: about 400 3-grams x 128 permutations x 4 bytes
 #: each, so 16 bodies take about 3 MB, small enough to stay in the CPU's caches.
@@ -128,16 +128,6 @@ def _word_characters() -> np.ndarray:
     for match in _WORD.finditer(every):
         table[match.start() : match.end()] = True
     return table
-
-
-def crc32(words: Sequence[str]) -> np.ndarray:
-    """zlib.crc32 of each word's UTF-8 (words without newlines), as uint64."""
-    if not words:
-        return np.empty(0, dtype=np.uint64)
-    data = np.frombuffer(("\n".join(words) + "\n").encode("utf-8"), dtype=np.uint8)
-    ends = np.flatnonzero(data == ord("\n"))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    return _crc32_spans(data, starts, ends - starts)
 
 
 def _crc32_spans(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -44,7 +44,11 @@ WORDS = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 
 @given(st.lists(WORDS, max_size=30))
 def test_crc32_is_zlibs(words: list[str]) -> None:
-    assert neardup.crc32(words).tolist() == [zlib.crc32(w.encode()) for w in words]
+    data = np.frombuffer("".join(words).encode(), dtype=np.uint8)
+    lengths = np.array([len(word.encode()) for word in words], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    hashes = neardup._crc32_spans(data, starts, lengths)
+    assert hashes.tolist() == [zlib.crc32(w.encode()) for w in words]
 
 
 TEXTS = [
@@ -253,11 +257,19 @@ def test_a_large_batch_links_what_one_by_one_links(
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        pytest.param([1, 2], id="an update first: fails before a row is written"),
+        pytest.param([2, 3], id="new articles: fails once their rows are inserted"),
+    ],
+)
 def test_an_error_while_preparing_a_batch_is_raised_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, numbers: list[int]
 ) -> None:
     """Signatures and raw pages are prepared in another thread: what fails there fails
     the write, in the caller, and the batch is rolled back whole."""
+    batch = [article(n, body="Changed.") if n == 1 else article(n) for n in numbers]
     with Archive(tmp_path / "archive.db") as archive:
         archive.upsert_articles([article(1)])
 
@@ -266,7 +278,7 @@ def test_an_error_while_preparing_a_batch_is_raised_and_writes_nothing(
 
         monkeypatch.setattr(neardup, "signatures", fail)
         with pytest.raises(MemoryError, match="no room for signatures"):
-            archive.upsert_articles([article(1, body="Changed."), article(2)])
+            archive.upsert_articles(batch)
         monkeypatch.undo()
         assert archive.db.execute("SELECT count(*), max(body) FROM articles").fetchone() == (
             1,

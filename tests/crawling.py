@@ -142,6 +142,19 @@ def query(archive: Path, sql: str) -> list[dict[str, Any]]:
 ARCHIVE_COMMAND = str(Path(sys.executable).with_name("archive"))
 
 
+def start_worker(
+    definition: Path, archive: Path, redis_url: str, worker: str, log: Path, *settings: str
+) -> subprocess.Popen[bytes]:
+    """A distributed crawl's worker (`scrapy crawl` with REDIS_URL), its output in `log`."""
+    command = crawl_command(
+        definition, archive, f"REDIS_URL={redis_url}", f"WORKER_ID={worker}", *settings
+    )
+    with log.open("w") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
 def start_writer(redis_url: str, archive: Path, log: Path) -> subprocess.Popen[bytes]:
     """A real archive writer (`archive ingest --redis`) draining Redis into `archive`."""
     with log.open("w") as out:

@@ -32,6 +32,7 @@ from tests.crawling import (
     demo_definition,
     query,
     start_server,
+    start_worker,
     start_writer,
     wait_until,
 )
@@ -123,17 +124,10 @@ def distributed_run(redis_url: str, tmp_path_factory: pytest.TempPathFactory) ->
             if worker == WORKERS[-1]:
                 # The last one joins a run under way, with requests already queued.
                 wait_until(lambda: len(server.requests()) >= 50, 60, "the first pages")
-            command = crawl_command(
-                definition,
-                local_archive,
-                f"REDIS_URL={redis_url}",
-                f"WORKER_ID={worker}",
-                "WORKER_HEARTBEAT_SECONDS=4",
+            log = directory / f"{worker}.log"
+            workers[worker] = start_worker(
+                definition, local_archive, redis_url, worker, log, "WORKER_HEARTBEAT_SECONDS=4"
             )
-            with (directory / f"{worker}.log").open("w") as log:
-                workers[worker] = subprocess.Popen(
-                    command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
-                )
         halfway = (ARTICLES + ARTICLES // 10) // 2
         wait_until(lambda: len(server.requests()) >= halfway, 120, "half the site to be fetched")
         os.kill(workers[KILLED].pid, signal.SIGKILL)

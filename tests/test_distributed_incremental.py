@@ -10,7 +10,6 @@ hosts); what they fetch is counted at the server.
 from __future__ import annotations
 
 import signal
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +23,11 @@ import redis
 from archive.ingest import ITEMS_KEY, Keys
 from demosite.generate import generate_site
 from tests.crawling import (
-    CRAWL_ENV,
-    ROOT,
     Server,
-    crawl_command,
     demo_definition,
     query,
     start_server,
+    start_worker,
     start_writer,
     wait_until,
 )
@@ -77,17 +74,10 @@ def _crawl(
     server.process.send_signal(signal.SIGSTOP)
     try:
         for worker, archive in zip(WORKERS, archives, strict=True):
-            command = crawl_command(
-                definition,
-                archive,
-                f"REDIS_URL={url}",
-                f"WORKER_ID={worker}",
-                "AUTOTHROTTLE_ENABLED=False",
+            log = logs / f"{worker}.log"
+            workers[worker] = start_worker(
+                definition, archive, url, worker, log, "AUTOTHROTTLE_ENABLED=False"
             )
-            with (logs / f"{worker}.log").open("w") as log:
-                workers[worker] = subprocess.Popen(
-                    command, cwd=ROOT, env=CRAWL_ENV, stdout=log, stderr=subprocess.STDOUT
-                )
         wait_until(
             lambda: (
                 client.scard(WORKERS_KEY) == len(WORKERS)

@@ -22,11 +22,9 @@ from archive import Archive
 from archive.ingest import ITEMS_KEY, Keys
 from demosite.generate import generate_site
 from tests.crawling import (
-    CRAWL_ENV,
-    ROOT,
-    crawl_command,
     demo_definition,
     start_server,
+    start_worker,
     start_writer,
     wait_until,
 )
@@ -37,17 +35,8 @@ KEYS = Keys(ITEMS_KEY)
 
 
 def _worker(definition: Path, url: str, worker: str, log: Path) -> subprocess.Popen[bytes]:
-    command = crawl_command(
-        definition,
-        log.with_suffix(".db"),
-        f"REDIS_URL={url}",
-        f"WORKER_ID={worker}",
-        "WORKER_HEARTBEAT_SECONDS=1",
-    )
-    with log.open("w") as out:
-        return subprocess.Popen(
-            command, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=subprocess.STDOUT
-        )
+    archive = log.with_suffix(".db")
+    return start_worker(definition, archive, url, worker, log, "WORKER_HEARTBEAT_SECONDS=1")
 
 
 def test_a_redis_outage_stops_worker_and_writer_cleanly_and_loses_nothing(tmp_path: Path) -> None:

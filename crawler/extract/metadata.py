@@ -57,11 +57,27 @@ class Metadata:
     def __init__(self, page: Selector) -> None:
         self.page = page
         self.meta = _meta_tags(page)
-        #: The objects of every JSON-LD document of the page, in document order.
-        self.jsonld_documents = _jsonld_documents(page)
-        #: The page's article object, and every JSON-LD object by @id (authors are often
-        #: references to Person objects elsewhere in the @graph).
-        self.jsonld, self.jsonld_ids = _article_object(self.jsonld_documents)
+
+    @cached_property
+    def jsonld_documents(self) -> list[list[dict[str, Any]]]:
+        """The objects of every JSON-LD document of the page, in document order; parsed
+        when first asked for (a page dated by its meta tags never needs them)."""
+        return _jsonld_documents(self.page)
+
+    @cached_property
+    def _article(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _article_object(self.jsonld_documents)
+
+    @property
+    def jsonld(self) -> dict[str, Any]:
+        """The page's article object."""
+        return self._article[0]
+
+    @property
+    def jsonld_ids(self) -> dict[str, Any]:
+        """Every JSON-LD object of the article's document by @id (authors are often
+        references to Person objects elsewhere in the @graph)."""
+        return self._article[1]
 
     def first(self, *names: str) -> str | None:
         for name in names:

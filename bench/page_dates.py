@@ -163,12 +163,22 @@ def htmldate(extensive: bool) -> Callable[[Page], Answer]:
     return answer
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    answers: dict[str, Answer]
+    #: Wall-clock seconds of each timed run.
+    seconds: list[float]
+    #: The process's CPU seconds in each run: what a method costs on a shared machine,
+    #: where the wall clock also counts the time another job held the CPU.
+    cpu_seconds: list[float]
+
+
 def timed(
     methods: dict[str, Callable[[Page], Answer]],
     pages: Sequence[Page],
     repeat: int,
     untimed: Collection[str] = (),
-) -> dict[str, tuple[dict[str, Answer], list[float]]]:
+) -> dict[str, Timing]:
     """Each method's answers and the seconds of each of its runs.
 
     A first untimed run of each loads what a long-running crawl loads once (dateparser's
@@ -177,18 +187,19 @@ def timed(
     ours and htmldate's, so no run reuses the answers of another.
     """
     answers = {name: {page.url: method(page) for page in pages} for name, method in methods.items()}
-    seconds: dict[str, list[float]] = {name: [] for name in methods}
+    timings = {name: Timing(answers[name], [], []) for name in methods}
     for _ in range(repeat):
         for name, method in methods.items():
             if name in untimed:
                 continue
             dates.clear_caches()
             reset_caches()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for page in pages:
                 method(page)
-            seconds[name].append(time.perf_counter() - start)
-    return {name: (answers[name], seconds[name]) for name in methods}
+            timings[name].seconds.append(time.perf_counter() - start)
+            timings[name].cpu_seconds.append(time.process_time() - cpu_start)
+    return timings
 
 
 def parsed_seconds(pages: Sequence[Page], reference: datetime, repeat: int) -> list[float]:
@@ -253,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = timed(methods, pages, args.repeat, untimed=ablation)
     first = next(iter(methods))
     if args.predictions:
-        args.predictions.write_text(json.dumps(results[first][0], indent=1, sort_keys=True))
+        args.predictions.write_text(json.dumps(results[first].answers, indent=1, sort_keys=True))
     if args.origins:
         args.origins.write_text(json.dumps(origins, indent=1, sort_keys=True))
 
@@ -267,29 +278,33 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not subset or (split == "all" and not held):
             continue
         print(f"\n{split} ({len(subset)} URLs)")
-        for name, (answers, seconds) in results.items():
-            figures = score(subset, answers)
+        for name, timing in results.items():
+            figures = score(subset, timing.answers)
             rate = ""
-            if split == "all" and seconds:
-                rate = f"{len(pages) / statistics.median(seconds):6.1f} pages/s"
+            if split == "all" and timing.seconds:
+                rate = f"{len(pages) / statistics.median(timing.seconds):6.1f} pages/s"
             print(
                 row(name, (figures.precision, figures.recall, figures.accuracy, figures.f1), rate)
             )
     if not held:
-        for name, (_, seconds) in results.items():
-            if seconds:
-                print(f"{name}: {len(pages) / statistics.median(seconds):6.1f} pages/s")
+        for name, timing in results.items():
+            if timing.seconds:
+                print(f"{name}: {len(pages) / statistics.median(timing.seconds):6.1f} pages/s")
     if args.only == "all":
         print("\npublished (README, 1000 URLs)")
         for name, figures in PUBLISHED.items():
             print(row(name, figures))
-    base = statistics.median(results[first][1])
-    print(f"\nspeed, median of {args.repeat} runs, caches cleared before each:")
-    for name, (_, seconds) in results.items():
+    base, cpu_base = (
+        statistics.median(getattr(results[first], c)) for c in ("seconds", "cpu_seconds")
+    )
+    print(f"\nspeed, median of {args.repeat} runs, caches cleared before each (wall clock; CPU):")
+    for name, timing in results.items():
         if name.startswith("htmldate"):
-            print(f"  ours / {name}: {statistics.median(seconds) / base:.2f}x")
+            wall = statistics.median(timing.seconds) / base
+            cpu = statistics.median(timing.cpu_seconds) / cpu_base
+            print(f"  ours / {name}: {wall:.2f}x; {cpu:.2f}x")
     if not args.no_htmldate:
-        extensive = statistics.median(results["htmldate extensive (this run)"][1])
+        extensive = statistics.median(results["htmldate extensive (this run)"].seconds)
         layer = statistics.median(parsed_seconds(pages, reference, args.repeat))
         print(
             f"  the date layer alone on parsed pages: {len(pages) / layer:.1f} pages/s, "

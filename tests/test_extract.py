@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from parsel import Selector
 
 from crawler.extract import extract_article, language_code
-from crawler.extract.text import clean_paragraphs, drop_labels, main_blocks
+from crawler.extract.text import clean_paragraphs, drop_labels, element_text, main_blocks
 from crawler.sitedef import SiteDefinition
 
 FETCHED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -374,3 +374,19 @@ def test_jsonld_with_an_odd_type_is_read_or_skipped(kind: str) -> None:
     script = f'{{"@type": {kind}, "headline": "Budget approved"}}'
     article = extract(page(f'<script type="application/ld+json">{script}</script>'))
     assert article.title == ("Budget approved" if "NewsArticle" in kind else None)
+
+
+ELEMENT_TEXTS = {
+    "plain": ("<p>Published <b>4 March</b> 2019</p>", "p", "Published 4 March 2019"),
+    "comment and instruction": ("<p>4<!-- x --> March<?pi y?> 2019</p>", "p", "4 March 2019"),
+    "script inside": ("<p>4 <script>var d = 1;</script>March</p>", "p", "4 March"),
+    "style inside": ("<div>4 <span><style>p {}</style>March</span></div>", "div", "4 March"),
+    "the tail stays out": ("<div><span>4 March</span> 2019</div>", "span", "4 March"),
+    "white space": ("<p>\n 4\tMarch \n</p>", "p", "4 March"),
+}
+
+
+@pytest.mark.parametrize(("html", "tag", "expected"), ELEMENT_TEXTS.values(), ids=ELEMENT_TEXTS)
+def test_element_text_leaves_out_scripts_and_styles(html: str, tag: str, expected: str) -> None:
+    element = Selector(text=f"<html><body>{html}</body></html>").root.find(f".//{tag}")
+    assert element_text(element) == expected

@@ -6,12 +6,13 @@ from datetime import datetime
 
 import pytest
 from htmldate import find_date
+from htmldate.core import date_candidates
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.extract.htmldate_range import oldest_and_newest
+from crawler.extract.htmldate_range import _date_candidates, oldest_and_newest
 
 FLOOR = datetime(1995, 1, 1)
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -111,3 +112,26 @@ def test_the_two_questions_can_differ() -> None:
 def test_one_pass_answers_as_two_calls_on_any_text(text: str) -> None:
     page = tree(f"<p>{text}</p>")
     assert oldest_and_newest(page, None, FLOOR, NOW) == two_calls(page, None)
+
+
+_ATTRIBUTE_VALUES = st.sampled_from(
+    ["date", "Date", "DATE", "datum", "Datum", "meta", "Meta", "time", "publish", "footer",
+     "byline", "author", "fecha", "info", "footer-info-lastmod", "x", "", "dat", "ate"]
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["div", "span", "p", "small", "footer", "time"]),
+            st.sampled_from(["id", "class", "itemprop", "title"]),
+            st.lists(_ATTRIBUTE_VALUES, max_size=3).map("-".join),
+        ),
+        max_size=8,
+    )
+)
+def test_date_candidates_are_htmldate_s(elements: list[tuple[str, str, str]]) -> None:
+    body = "".join(f'<{tag} {name}="{value}">x</{tag}>' for tag, name, value in elements)
+    page = tree(f'<div class="info" id="main">{body}<p itemprop="Date" class="a">y</p></div>')
+    assert _date_candidates(page) == date_candidates(page, True)

@@ -11,8 +11,10 @@ import html
 import json
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
@@ -31,6 +33,8 @@ _COMMENTS = re.compile(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$")
 MAX_ESCAPES = 2
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_HTML_LANG = etree.XPath("/html/@lang")
+_HTML_XML_LANG = etree.XPath("/html/@xml:lang")
 
 
 def unescape(text: str) -> str:
@@ -53,11 +57,27 @@ class Metadata:
     def __init__(self, page: Selector) -> None:
         self.page = page
         self.meta = _meta_tags(page)
-        #: The objects of every JSON-LD document of the page, in document order.
-        self.jsonld_documents = _jsonld_documents(page)
-        #: The page's article object, and every JSON-LD object by @id (authors are often
-        #: references to Person objects elsewhere in the @graph).
-        self.jsonld, self.jsonld_ids = _article_object(self.jsonld_documents)
+
+    @cached_property
+    def jsonld_documents(self) -> list[list[dict[str, Any]]]:
+        """The objects of every JSON-LD document of the page, in document order; parsed
+        when first asked for (a page dated by its meta tags never needs them)."""
+        return _jsonld_documents(self.page)
+
+    @cached_property
+    def _article(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _article_object(self.jsonld_documents)
+
+    @property
+    def jsonld(self) -> dict[str, Any]:
+        """The page's article object."""
+        return self._article[0]
+
+    @property
+    def jsonld_ids(self) -> dict[str, Any]:
+        """Every JSON-LD object of the article's document by @id (authors are often
+        references to Person objects elsewhere in the @graph)."""
+        return self._article[1]
 
     def first(self, *names: str) -> str | None:
         for name in names:
@@ -118,9 +138,14 @@ class Metadata:
         )
 
     def language(self) -> str | None:
+        return self._language
+
+    @cached_property
+    def _language(self) -> str | None:
+        """Read once: the date layer and the language field both ask."""
         return (
-            self.page.xpath("/html/@lang").get()
-            or self.page.xpath("/html/@xml:lang").get()
+            _first_value(_HTML_LANG(self.page.root))
+            or _first_value(_HTML_XML_LANG(self.page.root))
             or self.first("og:locale", "content-language", "dc.language")
             or _text(self.jsonld.get("inLanguage"))
         )
@@ -129,6 +154,10 @@ class Metadata:
         links = page_elements(self.page).by_tag("link")
         declared = (link.get("href") for link in links if "canonical" in _rel(link))
         return next((href for href in declared if href is not None), None) or self.first("og:url")
+
+
+def _first_value(values: list[str]) -> str | None:
+    return str(values[0]) if values else None
 
 
 def _rel(link: HtmlElement) -> list[str]:

@@ -90,8 +90,18 @@ def element_text(element: HtmlElement) -> str:
         return element.get("content", "")
     if element.tag == "time" and element.get("datetime"):
         return element.get("datetime", "")
-    parts = _VISIBLE_TEXT(element)
+    # Without code in or around it, its text nodes are all visible: no XPath test of
+    # each one's ancestors.
+    parts = _VISIBLE_TEXT(element) if _holds_code(element) else element.itertext()
     return _SPACES.sub(" ", " ".join(parts)).strip()
+
+
+def _holds_code(element: HtmlElement) -> bool:
+    """Whether a script or style is ``element``, inside it or around it."""
+    return (
+        next(element.iter("script", "style"), None) is not None
+        or next(element.iterancestors("script", "style"), None) is not None
+    )
 
 
 def remove_boilerplate(root: HtmlElement) -> None:

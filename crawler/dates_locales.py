@@ -87,8 +87,6 @@ def _unknown_word(locale: Locale, prepared: str, settings: Any) -> bool:
         return False
     known, relative = words
     for run in _LETTERS.findall(text):
-        if run.isdigit():
-            continue
         folded = _fold(run)
         if folded not in known and folded not in relative:
             return True

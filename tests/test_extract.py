@@ -160,6 +160,21 @@ def test_jsonld_with_parameters_in_its_type_and_meta_tags_without_content() -> N
     assert (article.title, article.authors) == ("From JSON-LD", ["Jane Doe"])
 
 
+def test_jsonld_nested_too_deep_for_the_parser_is_skipped() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    head = f"""<script type="application/ld+json">{deep}</script>
+    <meta property="og:title" content="OG title">
+    <meta property="article:published_time" content="2018-09-13T14:15:00Z">"""
+    article = extract(page(head, f"<article><h1>Visible</h1><p>{PROSE}</p></article>"))
+    assert (article.title, article.published_raw) == ("OG title", "2018-09-13T14:15:00Z")
+
+
+def test_an_xhtml_page_s_xml_lang_is_its_language() -> None:
+    body = f"<article><h1>Titel</h1><p>{PROSE}</p></article>"
+    selector = Selector(text=f"<html xml:lang='de-AT'><head></head><body>{body}</body></html>")
+    assert extract(selector).language == "de"
+
+
 def test_time_element_and_language() -> None:
     body = f"<article><h1>T</h1><time datetime='2018-09-13T14:15'>13 Sep</time><p>{PROSE}</p>"
     article = extract(page(body=body + "</article>", lang="en-GB"))

@@ -164,14 +164,15 @@ def _filtered_dateparser() -> Iterator[None]:
     rules cannot read (15 to 40 ms a string); for this pass it gets `_external_parser`.
 
     htmldate fetches its parser from its module each time, so the pass swaps that
-    function and puts htmldate's back after: a `find_date` call made meanwhile from
+    function and puts back what it found after: a `find_date` call made meanwhile from
     another thread would get the filtered parser, whose answers are the same.
     """
+    previous = htmldate_extractors.get_external_parser
     htmldate_extractors.get_external_parser = _external_parser
     try:
         yield
     finally:
-        htmldate_extractors.get_external_parser = _STOCK_PARSER
+        htmldate_extractors.get_external_parser = previous
 
 
 class _Shared:

@@ -34,7 +34,8 @@ MAX_ESCAPES = 2
 _XML_SPACE = re.compile(r"[ \t\r\n]+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _HTML_LANG = etree.XPath("/html/@lang")
-_HTML_XML_LANG = etree.XPath("/html/@xml:lang")
+#: libxml2's HTML parser keeps `xml:lang` as an attribute of that name, in no namespace.
+_HTML_XML_LANG = etree.XPath('/html/@*[name() = "xml:lang"]')
 
 
 def unescape(text: str) -> str:
@@ -191,8 +192,10 @@ def _jsonld_documents(page: Selector) -> list[list[dict[str, Any]]]:
     for script in (text for s in scripts for text in s.xpath("text()")):
         try:
             data = json.loads(_without_comment_marks(script), strict=False)
-        except ValueError:
-            continue  # broken JSON-LD is common; the other sources remain
+        except (ValueError, RecursionError):
+            # Broken JSON-LD is common, nesting too deep for the parser rare; the other
+            # sources remain.
+            continue
         documents.append(list(_objects(data)))
     return documents
 

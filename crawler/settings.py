@@ -90,6 +90,9 @@ CONCURRENT_ITEMS = 1
 # generation is collected after this many new objects (Python's default: 700; 0 keeps it).
 GC_FREEZE_STARTUP = True
 GC_YOUNG_THRESHOLD = 7000
+# Article pages extracted in this many worker processes (crawler/extraction_processes.py),
+# so a crawl can use more than one core; 0 extracts them in the crawl's own process.
+EXTRACTION_PROCESSES = 0
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,
     "crawler.pipelines.NormaliseDates": 200,

@@ -6,18 +6,15 @@ processes the crawl's process downloads, reads the listings, runs the pipelines 
 writes the archive while the workers turn article responses into items: a crawl can then
 use more than one core. With 0 (the default) extraction runs in the crawl's process.
 
-Each worker is a fresh interpreter (the spawn start method: forking the crawl's process,
-which runs threads, is unsafe), ignores SIGINT (the crawl stops it after the pages in
-hand, as it stops itself) and exits when the crawl's process is gone. A worker extracts one
-page at a time, so the crawl always knows which page a worker holds.
+Each worker is a fresh interpreter (`python -m crawler.extraction_worker`, which says
+how it lives) that extracts one page at a time, so the crawl always knows which page a
+worker holds.
 
-What crosses the process boundary: a `FetchedPage` (the response's URL, status, headers,
-body and encoding, the request's URL and redirect chain, the fetch time, what the listing
-said), and back an `Extraction`: the item or None, the stats it counted, the log records
-it made and the exception it raised, which the crawl's process applies, emits and raises
-as if extraction had run there. A worker that dies fails only the page it held
-(`ExtractionWorkerDied`, that page's recorded error) and is replaced; a worker that dies
-before it is ready (it could not import or start) stops the crawl.
+Pages wait in this process for a free worker; the worker's answer (the item, its stats,
+its log records, its exception) is applied, emitted and raised here as if extraction had
+run here. A worker that dies fails only the page it held (`ExtractionWorkerDied`: that
+page's recorded error and fault) and is replaced; one that dies before it is ready (it
+could not start or import) stops the crawl.
 """
 
 from __future__ import annotations
@@ -25,36 +22,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
-import pickle
-import resource
 import signal
-import traceback
+import socket
+import subprocess
+import sys
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any, Protocol, Self
+from typing import Self
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Response
 
+from crawler.extraction_worker import (
+    READY,
+    Extract,
+    Extraction,
+    FetchedPage,
+    WorkerUsage,
+    extract_article_item,
+)
 from crawler.faults import record_fault
 from crawler.items import Article
-from crawler.rejections import Counts
 from crawler.sitedef import SiteDefinition
 
 logger = logging.getLogger(__name__)
 
-#: Fork is unsafe in a process that runs threads (the reactor's pool, the archive's).
-_CONTEXT = multiprocessing.get_context("spawn")
-#: A worker's first message, once its imports are done.
-_READY = "ready"
 #: Seconds a worker gets to finish its page and stop, or to be reaped once it died.
 STOP_TIMEOUT = 10.0
+#: Seconds a worker gets to import what it needs and say it is ready (about 1 s on an
+#: idle machine).
+START_TIMEOUT = 120.0
 
 
 class ExtractionWorkerDied(RuntimeError):
@@ -65,178 +66,6 @@ class ExtractionWorkersFailed(RuntimeError):
     """Workers could not start: no page can be extracted."""
 
 
-@dataclass(frozen=True)
-class FetchedPage:
-    """What `article_item` reads of a response and its request, sent to a worker."""
-
-    response_class: type[Response]
-    url: str
-    status: int
-    headers: dict[bytes, list[bytes]]
-    body: bytes
-    #: The encoding the response's text was decoded with (None for a binary response).
-    encoding: str | None
-    #: The request that got the response (after any redirects), and the URLs redirected from.
-    request_url: str | None
-    redirect_urls: tuple[str, ...]
-    fetched_at: datetime
-    listing_section: str | None
-    listing_year: int | None
-
-    @classmethod
-    def of(
-        cls,
-        response: Response,
-        *,
-        fetched_at: datetime,
-        listing_section: str | None,
-        listing_year: int | None,
-    ) -> Self:
-        request = response.request
-        return cls(
-            response_class=type(response),
-            url=response.url,
-            status=response.status,
-            headers={key: list(values) for key, values in response.headers.items()},
-            body=response.body,
-            encoding=response.encoding if isinstance(response, TextResponse) else None,
-            request_url=request.url if request is not None else None,
-            redirect_urls=tuple(request.meta.get("redirect_urls", ())) if request else (),
-            fetched_at=fetched_at,
-            listing_section=listing_section,
-            listing_year=listing_year,
-        )
-
-    def response(self) -> Response:
-        """The response rebuilt: decoded with the same encoding, with its redirect chain."""
-        request = None
-        if self.request_url is not None:
-            meta = {"redirect_urls": list(self.redirect_urls)} if self.redirect_urls else {}
-            request = Request(self.request_url, meta=meta)
-        text: dict[str, Any] = {}
-        if issubclass(self.response_class, TextResponse):
-            text["encoding"] = self.encoding
-        return self.response_class(
-            self.url,
-            status=self.status,
-            headers=self.headers,
-            body=self.body,
-            request=request,
-            **text,
-        )
-
-
-@dataclass
-class StatsCounts:
-    """The stats one extraction counts, to be added to the crawl's in its process."""
-
-    values: dict[str, int] = field(default_factory=dict)
-
-    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
-        self.values[key] = self.values.get(key, start) + count
-
-
-@dataclass
-class Extraction:
-    """A worker's answer for one page."""
-
-    item: Article | None
-    counts: dict[str, int]
-    records: list[logging.LogRecord]
-    error: BaseException | None = None
-
-
-@dataclass(frozen=True)
-class WorkerUsage:
-    """A worker's own resource use, reported when it stops."""
-
-    peak_rss_mb: float
-    cpu_seconds: float
-
-
-class Extract(Protocol):
-    """What a worker runs on each page: importable by name (it crosses to the worker)."""
-
-    def __call__(
-        self, page: FetchedPage, site: SiteDefinition, stats: Counts
-    ) -> Article | None: ...
-
-
-def extract_article_item(page: FetchedPage, site: SiteDefinition, stats: Counts) -> Article | None:
-    """What the spider does in its own process with EXTRACTION_PROCESSES = 0."""
-    from crawler.article_page import article_item  # the worker's imports, not the crawl's
-
-    return article_item(
-        page.response(),
-        site,
-        fetched_at=page.fetched_at,
-        listing_section=page.listing_section,
-        listing_year=page.listing_year,
-        stats=stats,
-    )
-
-
-class _Records(logging.Handler):
-    """Keeps the log records of the page being extracted, ready to be pickled."""
-
-    def __init__(self, level: int) -> None:
-        super().__init__(level)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # As QueueHandler.prepare: the arguments may not pickle, the message does.
-        record.msg = record.getMessage()
-        record.args = None
-        if record.exc_info:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
-        self.records.append(record)
-
-    def taken(self) -> list[logging.LogRecord]:
-        records, self.records = self.records, []
-        return records
-
-
-def _serve(connection: Connection, site: SiteDefinition, log_level: int, extract: Extract) -> None:
-    """A worker's life: extract each page sent until told to stop or the crawl is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    records = _Records(log_level)
-    logging.root.addHandler(records)
-    logging.root.setLevel(log_level)
-    import crawler.article_page  # noqa: F401 (imported before saying ready)
-
-    try:
-        connection.send(_READY)
-        while (page := connection.recv()) is not None:
-            connection.send(_extracted(page, site, extract, records))
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        connection.send(WorkerUsage(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
-    except (EOFError, OSError):
-        return  # the crawl's process is gone (killed): nobody to answer
-
-
-def _extracted(
-    page: FetchedPage, site: SiteDefinition, extract: Extract, records: _Records
-) -> Extraction:
-    counts = StatsCounts()
-    try:
-        item = extract(page, site, counts)
-    except Exception as error:  # raised again in the crawl's process
-        return Extraction(None, counts.values, records.taken(), _portable(error))
-    return Extraction(item, counts.values, records.taken())
-
-
-def _portable(error: Exception) -> Exception:
-    """The exception with the worker's traceback as a note, in a form that pickles."""
-    where = "".join(traceback.format_exception(error))
-    try:
-        pickle.loads(pickle.dumps(error))
-    except Exception:  # any failure to pickle or unpickle
-        error = RuntimeError(f"{type(error).__qualname__}: {error}")
-    error.add_note(f"raised in an extraction worker process:\n{where}")
-    return error
-
-
 @dataclass
 class _Job:
     page: FetchedPage
@@ -245,10 +74,12 @@ class _Job:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
+    process: subprocess.Popen[bytes]
     connection: Connection
     ready: bool = False
     job: _Job | None = None
+    #: Killed for not becoming ready within START_TIMEOUT.
+    too_slow: bool = False
 
 
 class ExtractionPool:
@@ -289,7 +120,7 @@ class ExtractionPool:
 
     @property
     def pids(self) -> list[int]:
-        return [worker.process.pid for worker in self._workers if worker.process.pid]
+        return [worker.process.pid for worker in self._workers]
 
     async def extract(self, page: FetchedPage) -> Extraction:
         if self.failed is not None:
@@ -314,19 +145,26 @@ class ExtractionPool:
 
     def _start_worker(self) -> None:
         assert self._loop is not None
-        ours, theirs = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(
-            target=_serve,
-            args=(theirs, self.site, self.log_level, self.extract_function),
-            name=f"extraction-{self.started + 1}",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
+        ours, theirs = socket.socketpair()
+        command = [sys.executable, "-m", "crawler.extraction_worker", str(theirs.fileno())]
+        with theirs:
+            process = subprocess.Popen(command, pass_fds=(theirs.fileno(),))
+        connection = Connection(ours.detach())
+        worker = _Worker(process, connection)
         self.started += 1
-        worker = _Worker(process, ours)
         self._workers.append(worker)
-        self._loop.add_reader(ours.fileno(), self._readable, worker)
+        try:
+            connection.send(sys.path)
+            connection.send((self.site, self.log_level, self.extract_function))
+        except OSError:
+            pass  # it died at once: its end of the socket is closed, which _readable sees
+        self._loop.add_reader(connection.fileno(), self._readable, worker)
+        self._loop.call_later(START_TIMEOUT, self._check_started, worker)
+
+    def _check_started(self, worker: _Worker) -> None:
+        if worker in self._workers and not worker.ready:
+            worker.too_slow = True
+            worker.process.kill()  # its closed socket ends it as a failed start
 
     def _readable(self, worker: _Worker) -> None:
         try:
@@ -334,7 +172,13 @@ class ExtractionPool:
         except (EOFError, OSError):
             self._lost(worker)
             return
-        if message == _READY:
+        except Exception as error:  # an answer that does not unpickle here
+            message = RuntimeError(f"unreadable answer from an extraction worker: {error!r}")
+        if isinstance(message, Exception) and worker.ready and worker.job is not None:
+            if not worker.job.future.done():
+                worker.job.future.set_exception(message)
+            worker.job = None
+        elif message == READY:
             worker.ready = True
         else:
             job, worker.job = worker.job, None
@@ -366,10 +210,11 @@ class ExtractionPool:
         self._workers.remove(worker)
         self._forget(worker)
         worker.connection.close()
-        worker.process.join(STOP_TIMEOUT)
         how = _how_it_ended(worker.process)
         self.died += 1
         if not worker.ready:
+            if worker.too_slow:
+                how = f"(pid {worker.process.pid}) did not start within {START_TIMEOUT:.0f} s"
             self.failed = f"site {self.site.name!r}: an extraction worker {how} while starting"
             self._fail_queued(ExtractionWorkersFailed(self.failed))
             self.close()
@@ -400,11 +245,12 @@ class ExtractionPool:
                     break
         except (EOFError, OSError):
             pass
-        worker.process.join(STOP_TIMEOUT)
-        if worker.process.is_alive():
+        try:
+            worker.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
             logger.warning("site %r: an extraction worker did not stop; killed", self.site.name)
             worker.process.kill()
-            worker.process.join()
+            worker.process.wait()
         worker.connection.close()
         if worker.job is not None and not worker.job.future.done():
             worker.job.future.set_exception(ExtractionWorkersFailed("the pool was closed"))
@@ -416,13 +262,17 @@ class ExtractionPool:
                 job.future.set_exception(error)
 
 
-def _how_it_ended(process: BaseProcess) -> str:
-    pid, code = process.pid, process.exitcode
-    if code is None:
-        return f"(pid {pid}) closed its pipe"
+def _how_it_ended(process: subprocess.Popen[bytes]) -> str:
+    """How a worker whose socket closed ended (it is reaped here, so it leaves no zombie)."""
+    try:
+        code = process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        code = process.wait()
+        return f"(pid {process.pid}) closed its socket and was killed"
     if code < 0:
-        return f"(pid {pid}) was killed by {signal.Signals(-code).name}"
-    return f"(pid {pid}) exited with status {code}"
+        return f"(pid {process.pid}) was killed by {signal.Signals(-code).name}"
+    return f"(pid {process.pid}) exited with status {code}"
 
 
 class ExtractionProcesses:

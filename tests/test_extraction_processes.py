@@ -23,10 +23,8 @@ from crawler.extraction_processes import (
     ExtractionPool,
     ExtractionWorkerDied,
     ExtractionWorkersFailed,
-    FetchedPage,
-    StatsCounts,
-    extract_article_item,
 )
+from crawler.extraction_worker import FetchedPage, StatsCounts, extract_article_item
 from crawler.items import Article
 from crawler.rejections import Counts
 from crawler.run_verdict import EXIT_STATUS

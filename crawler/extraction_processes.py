@@ -20,16 +20,16 @@ could not start or import) stops the crawl.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import pickle
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing.connection import Connection
 from typing import Self
 
 from scrapy import signals
@@ -38,6 +38,7 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 
 from crawler.extraction_worker import (
+    HEADER,
     READY,
     Extract,
     Extraction,
@@ -56,6 +57,8 @@ STOP_TIMEOUT = 10.0
 #: Seconds a worker gets to import what it needs and say it is ready (about 1 s on an
 #: idle machine).
 START_TIMEOUT = 120.0
+#: Pages a worker may have been sent and not yet answered.
+PAGES_AHEAD = 8
 
 
 class ExtractionWorkerDied(RuntimeError):
@@ -75,9 +78,11 @@ class _Job:
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
-    connection: Connection
+    #: The pages sent to it, in order: it extracts the first.
+    jobs: deque[_Job] = field(default_factory=deque)
+    writer: asyncio.StreamWriter | None = None
     ready: bool = False
-    job: _Job | None = None
+    stopping: bool = False
     #: Killed for not becoming ready within START_TIMEOUT.
     too_slow: bool = False
 
@@ -85,8 +90,12 @@ class _Worker:
 class ExtractionPool:
     """`processes` worker processes extracting pages for one site, in asyncio's loop.
 
-    Pages wait in a queue in this process and go to a worker that is free, one at a time,
-    so a worker that dies takes down only the page it held.
+    Pages wait in a queue here and go to the worker with the fewest, up to PAGES_AHEAD
+    each, so that a worker has its next page at hand while this process is busy (writing
+    a batch to the archive takes tens of milliseconds). A worker extracts its pages in
+    order, so when one dies the first of its pages is the one it held: that page fails,
+    the others go back to the queue. Writes to a worker never block the crawl: they are
+    buffered by asyncio's stream.
     """
 
     def __init__(
@@ -105,6 +114,7 @@ class ExtractionPool:
         self.extract_function = extract
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[_Worker] = []
+        self._tasks: set[asyncio.Task[None]] = set()
         self._queue: deque[_Job] = deque()
         #: Why the pool cannot extract, once a worker failed to start.
         self.failed: str | None = None
@@ -132,16 +142,24 @@ class ExtractionPool:
         self._dispatch()
         return await job.future
 
-    def close(self) -> None:
-        """Stop every worker after the page it holds; kill one that does not stop."""
-        for worker in self._workers:
-            self._forget(worker)
-            with contextlib.suppress(OSError):  # already gone
-                worker.connection.send(None)
-        for worker in self._workers:
-            self._stop(worker)
-        self._workers = []
-        self._fail_queued(ExtractionWorkersFailed("the extraction pool was closed"))
+    async def close(self) -> None:
+        """Stop every worker after the pages it holds; kill one that does not stop."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stopping = True
+            if worker.writer is None:
+                worker.process.kill()  # not even set up yet
+            else:
+                _write(worker.writer, None)
+        talking = self._tasks - {asyncio.current_task()}
+        if talking:
+            _, late = await asyncio.wait(talking, timeout=STOP_TIMEOUT)
+            for task in late:
+                task.cancel()
+        for worker in workers:
+            await _reap(worker.process, self.site.name)
+            _fail(worker.jobs, ExtractionWorkersFailed("the extraction pool was closed"))
+        _fail(self._queue, ExtractionWorkersFailed("the extraction pool was closed"))
 
     def _start_worker(self) -> None:
         assert self._loop is not None
@@ -149,127 +167,126 @@ class ExtractionPool:
         command = [sys.executable, "-m", "crawler.extraction_worker", str(theirs.fileno())]
         with theirs:
             process = subprocess.Popen(command, pass_fds=(theirs.fileno(),))
-        connection = Connection(ours.detach())
-        worker = _Worker(process, connection)
+        worker = _Worker(process)
         self.started += 1
         self._workers.append(worker)
-        try:
-            connection.send(sys.path)
-            connection.send((self.site, self.log_level, self.extract_function))
-        except OSError:
-            pass  # it died at once: its end of the socket is closed, which _readable sees
-        self._loop.add_reader(connection.fileno(), self._readable, worker)
+        task = self._loop.create_task(self._talk(worker, ours))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self._loop.call_later(START_TIMEOUT, self._check_started, worker)
+
+    async def _talk(self, worker: _Worker, connection: socket.socket) -> None:
+        """Send the worker its set-up, then read its answers until its socket closes."""
+        reader, worker.writer = await asyncio.open_connection(sock=connection)
+        _write(worker.writer, sys.path)
+        _write(worker.writer, (self.site, self.log_level, self.extract_function))
+        try:
+            while True:
+                self._answered(worker, await _read(reader))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # its socket closed: it stopped or died
+        finally:
+            worker.writer.close()
+        if not worker.stopping:
+            await self._lost(worker)
 
     def _check_started(self, worker: _Worker) -> None:
         if worker in self._workers and not worker.ready:
             worker.too_slow = True
             worker.process.kill()  # its closed socket ends it as a failed start
 
-    def _readable(self, worker: _Worker) -> None:
+    def _answered(self, worker: _Worker, message: bytes) -> None:
         try:
-            message = worker.connection.recv()
-        except (EOFError, OSError):
-            self._lost(worker)
-            return
+            answer = pickle.loads(message)
         except Exception as error:  # an answer that does not unpickle here
-            message = RuntimeError(f"unreadable answer from an extraction worker: {error!r}")
-        if isinstance(message, Exception) and worker.ready and worker.job is not None:
-            if not worker.job.future.done():
-                worker.job.future.set_exception(message)
-            worker.job = None
-        elif message == READY:
+            answer = RuntimeError(f"unreadable answer from an extraction worker: {error!r}")
+        if answer == READY:
             worker.ready = True
-        else:
-            job, worker.job = worker.job, None
-            if job is not None and not job.future.done():
-                job.future.set_result(message)
+        elif isinstance(answer, WorkerUsage):
+            self.usages.append(answer)
+        elif worker.jobs:
+            job = worker.jobs.popleft()
+            if job.future.done():
+                pass  # cancelled while the worker had it
+            elif isinstance(answer, Exception):
+                job.future.set_exception(answer)
+            else:
+                job.future.set_result(answer)
         self._dispatch()
 
     def _dispatch(self) -> None:
         while self._queue:
-            free = next((w for w in self._workers if w.ready and w.job is None), None)
-            if free is None:
+            ready = [w for w in self._workers if w.ready and w.writer is not None]
+            worker = min(ready, key=lambda w: len(w.jobs), default=None)
+            if worker is None or len(worker.jobs) >= PAGES_AHEAD:
                 return
             job = self._queue.popleft()
             if job.future.done():
                 continue  # cancelled while it waited
-            try:
-                free.connection.send(job.page)
-            except OSError:
-                # The worker is gone; the page was not its fault.
-                self._queue.appendleft(job)
-                self._lost(free)
-                return
-            free.job = job
+            worker.jobs.append(job)
+            assert worker.writer is not None
+            _write(worker.writer, job.page)
 
-    def _lost(self, worker: _Worker) -> None:
-        """A worker's end of the pipe closed: it died. Fail its page, start another."""
+    async def _lost(self, worker: _Worker) -> None:
+        """A worker's socket closed unasked: it died. Fail the page it held, put back the
+        pages it had not begun, start another."""
         if worker not in self._workers:
             return
         self._workers.remove(worker)
-        self._forget(worker)
-        worker.connection.close()
-        how = _how_it_ended(worker.process)
+        how = await _reap(worker.process, self.site.name)
         self.died += 1
         if not worker.ready:
             if worker.too_slow:
                 how = f"(pid {worker.process.pid}) did not start within {START_TIMEOUT:.0f} s"
             self.failed = f"site {self.site.name!r}: an extraction worker {how} while starting"
-            self._fail_queued(ExtractionWorkersFailed(self.failed))
-            self.close()
+            _fail(self._queue, ExtractionWorkersFailed(self.failed))
+            await self.close()
             return
-        if worker.job is not None:
-            url = worker.job.page.url
-            worker.job.future.set_exception(
-                ExtractionWorkerDied(
-                    f"site {self.site.name!r}: {url}: the extraction worker {how} "
-                    "while extracting it; not archived"
+        if worker.jobs:
+            held = worker.jobs.popleft()
+            self._queue.extendleft(reversed(worker.jobs))
+            if not held.future.done():
+                held.future.set_exception(
+                    ExtractionWorkerDied(
+                        f"site {self.site.name!r}: {held.page.url}: the extraction worker "
+                        f"{how} while extracting it; not archived"
+                    )
                 )
-            )
         else:
             logger.warning("site %r: an extraction worker %s; replaced", self.site.name, how)
         self._start_worker()
-        self._dispatch()
-
-    def _forget(self, worker: _Worker) -> None:
-        if self._loop is not None and not worker.connection.closed:
-            self._loop.remove_reader(worker.connection.fileno())
-
-    def _stop(self, worker: _Worker) -> None:
-        try:
-            while worker.connection.poll(STOP_TIMEOUT):
-                message = worker.connection.recv()
-                if isinstance(message, WorkerUsage):
-                    self.usages.append(message)
-                    break
-        except (EOFError, OSError):
-            pass
-        try:
-            worker.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            logger.warning("site %r: an extraction worker did not stop; killed", self.site.name)
-            worker.process.kill()
-            worker.process.wait()
-        worker.connection.close()
-        if worker.job is not None and not worker.job.future.done():
-            worker.job.future.set_exception(ExtractionWorkersFailed("the pool was closed"))
-
-    def _fail_queued(self, error: Exception) -> None:
-        while self._queue:
-            job = self._queue.popleft()
-            if not job.future.done():
-                job.future.set_exception(error)
 
 
-def _how_it_ended(process: subprocess.Popen[bytes]) -> str:
-    """How a worker whose socket closed ended (it is reaped here, so it leaves no zombie)."""
-    try:
-        code = process.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
+def _write(writer: asyncio.StreamWriter, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.write(HEADER.pack(len(data)))
+    writer.write(data)
+
+
+async def _read(reader: asyncio.StreamReader) -> bytes:
+    (size,) = HEADER.unpack(await reader.readexactly(HEADER.size))
+    return await reader.readexactly(size)
+
+
+def _fail(jobs: deque[_Job], error: Exception) -> None:
+    while jobs:
+        job = jobs.popleft()
+        if not job.future.done():
+            job.future.set_exception(error)
+
+
+async def _reap(process: subprocess.Popen[bytes], site: str) -> str:
+    """Wait for a worker whose socket closed to end (killed after STOP_TIMEOUT), and say how
+    it ended; reaped here, it leaves no zombie."""
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while process.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    if process.poll() is None:
+        logger.warning("site %r: an extraction worker did not stop; killed", site)
         process.kill()
-        code = process.wait()
-        return f"(pid {process.pid}) closed its socket and was killed"
+        process.wait()
+        return f"(pid {process.pid}) did not stop and was killed"
+    code = process.returncode
     if code < 0:
         return f"(pid {process.pid}) was killed by {signal.Signals(-code).name}"
     return f"(pid {process.pid}) exited with status {code}"
@@ -314,8 +331,8 @@ class ExtractionProcesses:
             ", ".join(map(str, self.pool.pids)),
         )
 
-    def spider_closed(self) -> None:
-        self.pool.close()
+    async def spider_closed(self) -> None:
+        await self.pool.close()
         stats = self.crawler.stats
         stats.set_value("extraction/workers_started", self.pool.started)
         stats.set_value("extraction/workers_died", self.pool.died)

@@ -21,11 +21,12 @@ if __name__ == "__main__":  # a worker: before the imports, which take a second
 import logging
 import pickle
 import resource
+import socket
+import struct
 import sys
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing.connection import Connection
 from typing import Any, Protocol, Self
 
 from scrapy.http import Request, Response, TextResponse
@@ -36,6 +37,8 @@ from crawler.sitedef import SiteDefinition
 
 #: A worker's first message, once its imports are done.
 READY = "ready"
+#: Each message, either way: its length, then the pickle.
+HEADER = struct.Struct("!Q")
 
 
 @dataclass(frozen=True)
@@ -173,22 +176,48 @@ class _Records(logging.Handler):
 def main() -> None:
     """Serve the crawl's process on the socket whose descriptor is the one argument: first
     its import path, then the site, log level and extraction function, then pages."""
-    connection = Connection(int(sys.argv[1]))
-    try:
-        sys.path.extend(path for path in connection.recv() if path not in sys.path)
-        site, log_level, extract = connection.recv()
-        records = _Records(log_level)
-        logging.root.addHandler(records)
-        logging.root.setLevel(log_level)
-        import crawler.article_page  # noqa: F401 (imported before saying ready)
+    with socket.socket(fileno=int(sys.argv[1])) as connection:
+        try:
+            _serve(connection)
+        except (EOFError, OSError):
+            return  # the crawl's process is gone (killed): nobody to answer
 
-        connection.send(READY)
-        while (page := connection.recv()) is not None:
-            connection.send(_extracted(page, site, extract, records))
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        connection.send(WorkerUsage(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
-    except (EOFError, OSError):
-        return  # the crawl's process is gone (killed): nobody to answer
+
+def _serve(connection: socket.socket) -> None:
+    sys.path.extend(path for path in _receive(connection) if path not in sys.path)
+    site, log_level, extract = _receive(connection)
+    records = _Records(log_level)
+    logging.root.addHandler(records)
+    logging.root.setLevel(log_level)
+    import crawler.article_page  # noqa: F401 (imported before saying ready)
+
+    _send(connection, READY)
+    while (page := _receive(connection)) is not None:
+        _send(connection, _extracted(page, site, extract, records))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    _send(connection, WorkerUsage(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
+
+
+def _send(connection: socket.socket, message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    connection.sendall(HEADER.pack(len(data)))
+    connection.sendall(data)
+
+
+def _receive(connection: socket.socket) -> Any:
+    (size,) = HEADER.unpack(_exactly(connection, HEADER.size))
+    return pickle.loads(_exactly(connection, size))
+
+
+def _exactly(connection: socket.socket, size: int) -> bytearray:
+    data = bytearray(size)
+    view = memoryview(data)
+    while view:
+        count = connection.recv_into(view)
+        if not count:
+            raise EOFError("the crawl's process closed the socket")
+        view = view[count:]
+    return data
 
 
 def _extracted(

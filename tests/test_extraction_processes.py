@@ -287,7 +287,7 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
             tasks = [pool.extract(fetched(url)) for url in urls]
             return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
         finally:
-            pool.close()
+            await pool.close()
 
     (good, raised, died, after), pool = asyncio.run(run())
     counts = StatsCounts()
@@ -319,7 +319,7 @@ def test_a_worker_that_dies_while_starting_fails_the_pool() -> None:
         except ExtractionWorkersFailed as error:
             return error
         finally:
-            pool.close()
+            await pool.close()
         return None
 
     error = asyncio.run(run())

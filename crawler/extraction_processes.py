@@ -43,6 +43,7 @@ from crawler.extraction_worker import (
     Extract,
     Extraction,
     FetchedPage,
+    WorkerSetup,
     WorkerUsage,
     extract_article_item,
 )
@@ -98,20 +99,12 @@ class ExtractionPool:
     buffered by asyncio's stream.
     """
 
-    def __init__(
-        self,
-        site: SiteDefinition,
-        processes: int,
-        *,
-        log_level: int = logging.INFO,
-        extract: Extract = extract_article_item,
-    ) -> None:
+    def __init__(self, setup: WorkerSetup, processes: int) -> None:
         if processes < 1:
             raise ValueError(f"an extraction pool needs at least one process, not {processes}")
-        self.site = site
+        self.setup = setup
+        self.site = setup.site
         self.processes = processes
-        self.log_level = log_level
-        self.extract_function = extract
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[_Worker] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -179,7 +172,7 @@ class ExtractionPool:
         """Send the worker its set-up, then read its answers until its socket closes."""
         reader, worker.writer = await asyncio.open_connection(sock=connection)
         _write(worker.writer, sys.path)
-        _write(worker.writer, (self.site, self.log_level, self.extract_function))
+        _write(worker.writer, self.setup)
         try:
             while True:
                 self._answered(worker, await _read(reader))
@@ -315,7 +308,14 @@ class ExtractionProcesses:
         level = settings.get("LOG_LEVEL") if settings.getbool("LOG_ENABLED") else "CRITICAL"
         if isinstance(level, str):
             level = logging.getLevelNamesMapping()[level.upper()]
-        pool = ExtractionPool(site, processes, log_level=level, extract=extract)
+        setup = WorkerSetup(
+            site,
+            extract,
+            log_level=level,
+            gc_freeze=settings.getbool("GC_FREEZE_STARTUP"),
+            gc_young_threshold=settings.getint("GC_YOUNG_THRESHOLD"),
+        )
+        pool = ExtractionPool(setup, processes)
         extension = cls(crawler, pool)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

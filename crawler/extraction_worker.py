@@ -18,8 +18,10 @@ import signal
 if __name__ == "__main__":  # a worker: before the imports, which take a second
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+import gc
 import logging
 import pickle
+import re
 import resource
 import socket
 import struct
@@ -27,6 +29,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol, Self
 
 from scrapy.http import Request, Response, TextResponse
@@ -39,6 +42,20 @@ from crawler.sitedef import SiteDefinition
 READY = "ready"
 #: Each message, either way: its length, then the pickle.
 HEADER = struct.Struct("!Q")
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker is told once, after its start: what to extract and how to run."""
+
+    site: SiteDefinition
+    extract: Extract = field(default_factory=lambda: extract_article_item)
+    #: Records below this level are not made (the crawl's LOG_LEVEL).
+    log_level: int = logging.INFO
+    #: The crawl's GC_FREEZE_STARTUP and GC_YOUNG_THRESHOLD (crawler/collector.py): a worker
+    #: allocates as the crawl did when it extracted, and gains as much from them.
+    gc_freeze: bool = False
+    gc_young_threshold: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,17 +202,33 @@ def main() -> None:
 
 def _serve(connection: socket.socket) -> None:
     sys.path.extend(path for path in _receive(connection) if path not in sys.path)
-    site, log_level, extract = _receive(connection)
-    records = _Records(log_level)
+    setup: WorkerSetup = _receive(connection)
+    records = _Records(setup.log_level)
     logging.root.addHandler(records)
-    logging.root.setLevel(log_level)
+    logging.root.setLevel(setup.log_level)
     import crawler.article_page  # noqa: F401 (imported before saying ready)
 
+    if setup.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    if setup.gc_young_threshold:
+        gc.set_threshold(setup.gc_young_threshold, *gc.get_threshold()[1:])
     _send(connection, READY)
     while (page := _receive(connection)) is not None:
-        _send(connection, _extracted(page, site, extract, records))
+        _send(connection, _extracted(page, setup.site, setup.extract, records))
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    _send(connection, WorkerUsage(usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime))
+    _send(connection, WorkerUsage(_peak_rss_mb(usage), usage.ru_utime + usage.ru_stime))
+
+
+def _peak_rss_mb(usage: resource.struct_rusage) -> float:
+    """This process's peak RSS. Linux's ru_maxrss counts the crawl's process too, as it
+    was when it forked this one (before the exec); the memory map's own peak does not."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return usage.ru_maxrss / 1024
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else usage.ru_maxrss / 1024
 
 
 def _send(connection: socket.socket, message: object) -> None:

@@ -24,7 +24,7 @@ from crawler.extraction_processes import (
     ExtractionWorkerDied,
     ExtractionWorkersFailed,
 )
-from crawler.extraction_worker import FetchedPage, StatsCounts, extract_article_item
+from crawler.extraction_worker import FetchedPage, StatsCounts, WorkerSetup, extract_article_item
 from crawler.items import Article
 from crawler.rejections import Counts
 from crawler.run_verdict import EXIT_STATUS
@@ -280,7 +280,7 @@ def fetched(url: str) -> FetchedPage:
 
 def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> None:
     async def run() -> tuple[list[Any], ExtractionPool]:
-        pool = ExtractionPool(SITE, 2, log_level=logging.INFO, extract=marked)
+        pool = ExtractionPool(WorkerSetup(SITE, marked), 2)
         pool.start()
         urls = [URL, URL + "/raise", URL + "/die", "http://127.0.0.1:8750/politics/8"]
         try:
@@ -310,7 +310,7 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
 
 def test_a_worker_that_dies_while_starting_fails_the_pool() -> None:
     async def run() -> BaseException | None:
-        pool = ExtractionPool(SITE, 1)
+        pool = ExtractionPool(WorkerSetup(SITE), 1)
         pool.start()
         (pid,) = pool.pids
         os.kill(pid, signal.SIGKILL)  # while it imports

@@ -60,6 +60,8 @@ STOP_TIMEOUT = 10.0
 START_TIMEOUT = 120.0
 #: Pages a worker may have been sent and not yet answered.
 PAGES_AHEAD = 8
+#: Bytes the kernel buffers each way between the crawl and a worker: a few heavy pages.
+SOCKET_BUFFER = 1024 * 1024
 
 
 class ExtractionWorkerDied(RuntimeError):
@@ -157,6 +159,9 @@ class ExtractionPool:
     def _start_worker(self) -> None:
         assert self._loop is not None
         ours, theirs = socket.socketpair()
+        for end in (ours, theirs):  # a page or an answer in one write
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
         command = [sys.executable, "-m", "crawler.extraction_worker", str(theirs.fileno())]
         with theirs:
             process = subprocess.Popen(command, pass_fds=(theirs.fileno(),))
@@ -204,6 +209,7 @@ class ExtractionPool:
             elif isinstance(answer, Exception):
                 job.future.set_exception(answer)
             else:
+                answer.restore_body(job.page)
                 job.future.set_result(answer)
         self._dispatch()
 

@@ -137,6 +137,13 @@ class Extraction:
     counts: dict[str, int]
     records: list[logging.LogRecord]
     error: BaseException | None = None
+    #: The item's raw page came without its body, which is the page's (`restore_body`).
+    body_left_out: bool = False
+
+    def restore_body(self, page: FetchedPage) -> None:
+        if self.body_left_out and self.item is not None and self.item.raw_page is not None:
+            self.item.raw_page["body"] = page.body
+            self.body_left_out = False
 
 
 @dataclass(frozen=True)
@@ -261,7 +268,12 @@ def _extracted(
         item = extract(page, site, counts)
     except Exception as error:  # raised again in the crawl's process
         return Extraction(None, counts.values, records.taken(), _portable(error))
-    return Extraction(item, counts.values, records.taken())
+    extraction = Extraction(item, counts.values, records.taken())
+    if item is not None and item.raw_page is not None and item.raw_page["body"] is page.body:
+        # The crawl's process has the body: it is not sent back (half the answer's bytes).
+        item.raw_page["body"] = None
+        extraction.body_left_out = True
+    return extraction
 
 
 def _portable(error: Exception) -> Exception:

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,9 @@ class Measure:
     processes: int = 0
     workers_cpu: float = 0.0
     workers_peak_rss_mb: float = 0.0
+    #: The demo server's CPU seconds during the crawl: on a machine of few cores, what the
+    #: crawl's processes could not have.
+    server_cpu: float = 0.0
 
     @property
     def total_peak_rss_mb(self) -> float:
@@ -122,7 +125,7 @@ def main() -> int:
         server = start_server(site, Path(work) / "requests.jsonl")
         try:
             crawls = plan(Path(work), server.base_url, args.extraction_processes)
-            results = run_all(Path(work), crawls, site, args.repeat)
+            results = run_all(Path(work), crawls, site, args.repeat, server.process.pid)
         finally:
             server.stop()
     return report(results, crawls, args)
@@ -168,7 +171,9 @@ def plan(work: Path, base_url: str, processes: tuple[int, ...]) -> list[Crawl]:
     return crawls
 
 
-def run_all(work: Path, crawls: list[Crawl], site: Path, repeat: int) -> list[dict[str, Measure]]:
+def run_all(
+    work: Path, crawls: list[Crawl], site: Path, repeat: int, server: int
+) -> list[dict[str, Measure]]:
     expected = sum(not a["rejected"] for a in json.loads((site / "manifest.json").read_text()))
     results = []
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
@@ -176,7 +181,9 @@ def run_all(work: Path, crawls: list[Crawl], site: Path, repeat: int) -> list[di
     for run in range(1, repeat + 1):
         measures = {}
         for planned in crawls:
-            measures[planned.key] = crawl(work, planned, run)
+            before = cpu_seconds(server)
+            measure = crawl(work, planned, run)
+            measures[planned.key] = replace(measure, server_cpu=cpu_seconds(server) - before)
             print(f"run {run} {planned.key}: {format_measure(measures[planned.key])}", flush=True)
             if planned.mode != "a":
                 check_archive(work / f"{planned.key}-{run}.db", expected)
@@ -219,6 +226,12 @@ def crawl(work: Path, planned: Crawl, run: int) -> Measure:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """A running process's CPU seconds so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _stat(log: str, name: str) -> float:
     match = re.search(rf"'{name}': ([\d.]+)", log)
     return float(match.group(1)) if match else 0
@@ -242,7 +255,8 @@ def format_measure(m: Measure) -> str:
     return (
         f"{m.pages} pages, {m.items} items in {m.seconds:.1f} s: "
         f"{m.pages_per_second:.0f} pages/s, {m.cpu_per_1000:.2f} CPU s/1000 pages, "
-        f"peak RSS {m.peak_rss_mb:.0f} MB{workers}, load average {m.load:.1f}"
+        f"peak RSS {m.peak_rss_mb:.0f} MB{workers}, "
+        f"server {m.server_cpu / m.pages * 1000:.2f} CPU s/1000 pages, load average {m.load:.1f}"
     )
 
 

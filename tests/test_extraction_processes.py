@@ -326,3 +326,29 @@ def test_a_worker_that_dies_while_starting_fails_the_pool() -> None:
     assert error is not None
     assert "an extraction worker (pid" in str(error)
     assert "was killed by SIGKILL while starting" in str(error)
+
+
+def test_workers_end_when_the_crawl_is_killed(demo_server: Server, tmp_path: Path) -> None:
+    """SIGKILL to the crawl: its workers see their socket close and exit, leaving nothing."""
+    definition = demo_definition(tmp_path, demo_server.port)
+    archive = tmp_path / "killed.db"
+    log = tmp_path / "crawl.log"
+    settings = ("EXTRACTION_PROCESSES=2", "LOG_LEVEL=INFO", "DOWNLOAD_DELAY=0.05")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            crawl_command(definition, archive, *settings),
+            cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    wait_until(lambda: archived(archive), 60, "an article archived")
+    pids = worker_pids(log.read_text())
+    process.kill()
+    process.wait(timeout=10)
+    wait_until(lambda: all(gone(pid) or zombie(pid) for pid in pids), 10, "the workers' exit")
+
+
+def zombie(pid: int) -> bool:
+    """Exited, waiting to be reaped by init (their parent was killed)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

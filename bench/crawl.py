@@ -1,6 +1,7 @@
 """Crawl throughput: the project's full crawl side by side with bare Scrapy, in one run.
 
-    python bench/crawl.py [--articles 20000] [--repeat 3] [--site-dir DIR]
+    python bench/crawl.py [--articles 20000] [--repeat 3] [--extraction-processes 1,0]
+                          [--site-dir DIR]
 
 Generates the demo site with heavy pages (30-80 KB, demosite/furniture.py) once per
 size, serves it from a separate `python -m demosite serve` process on 127.0.0.1, and
@@ -10,15 +11,20 @@ crawls it three ways, each into a fresh archive, in turn within each repetition:
   b  the project's crawl with the demo site's selectors (crawler/sites/demo.toml)
   c  the project's crawl with no selectors: metadata and generic extraction
 
-All three get the same politeness settings (POLITENESS below). Each crawl is a process
-of its own, measured by the kernel (`wait4`): CPU seconds (user + system) and peak RSS.
-Ratios are taken within each repetition (a, b and c run in turn, so each ratio compares
-crawls made under the same conditions) and their median printed. The last line,
-`b/a=<ratio> c/a=<ratio>`, is the ratio of pages per second (wall clock), the verdict the
-issue asks for; the line before it gives the ratio of pages per CPU second, the
-throughput ratio of crawls that each have a core to themselves. Wall-clock figures depend
-on what else the machine runs, so the load average is printed after each crawl and in the
-summary.
+b and c run with EXTRACTION_PROCESSES = 1 (extraction in one worker process beside the
+crawl, as bench/README.md recommends for a machine with a core to spare), or with each
+value of --extraction-processes in turn (b1, b0, c1, c0 for `1,0`): the verdict is the
+first value's. All crawls get the same politeness settings (POLITENESS below). Each crawl
+is a process of its own, measured by the kernel (`wait4`): CPU seconds (user + system,
+its extraction workers' included: it reaps them) and peak RSS (the largest process's; the
+workers' own peaks, which they report, are printed beside it and added in the summary).
+The demo server's CPU during each crawl is printed too. Ratios are taken within each
+repetition (the crawls run in turn, so each ratio compares crawls made under the same
+conditions) and their median printed. The last line, `b/a=<ratio> c/a=<ratio>`, is the
+ratio of pages per second (wall clock), the verdict the issue asks for; the line before it
+gives the ratio of pages per CPU second (workers included), the throughput ratio of crawls
+that each have one core. Wall-clock figures depend on what else the machine runs, so the
+load average is printed after each crawl and in the summary.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ MODES = {
     "c": "full crawl, no selectors",
 }
 #: EXTRACTION_PROCESSES for b and c unless --extraction-processes says otherwise: what
-#: bench/README.md recommends for a machine with a core to spare.
+#: README.md and bench/README.md recommend for a machine with a core to spare.
 EXTRACTION_PROCESSES = (1,)
 
 

@@ -313,7 +313,7 @@ class ExtractionProcesses:
             return None
         level = settings.get("LOG_LEVEL") if settings.getbool("LOG_ENABLED") else "CRITICAL"
         if isinstance(level, str):
-            level = logging.getLevelNamesMapping()[level.upper()]
+            level = int(level) if level.isdigit() else logging.getLevelNamesMapping()[level]
         setup = WorkerSetup(
             site,
             extract,

@@ -199,7 +199,7 @@ class _Records(logging.Handler):
 
 def main() -> None:
     """Serve the crawl's process on the socket whose descriptor is the one argument: first
-    its import path, then the site, log level and extraction function, then pages."""
+    its import path (`sys.path`), then a WorkerSetup, then pages until None."""
     with socket.socket(fileno=int(sys.argv[1])) as connection:
         try:
             _serve(connection)

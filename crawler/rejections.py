@@ -9,7 +9,7 @@ REJECTED = "articles/rejected"
 
 class Counts(Protocol):
     """Where counts go: the crawl's stats collector, or an extraction worker's tally
-    (crawler/extraction_processes.py) that the crawl's process adds to its own."""
+    (`StatsCounts`, crawler/extraction_worker.py) that the crawl's process adds to its own."""
 
     def inc_value(self, key: str, count: int = 1, start: int = 0) -> None: ...
 

@@ -90,7 +90,7 @@ class SiteDefinition:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with its read-only mappings as dicts (mappingproxy does not pickle), for
-        the extraction worker processes (crawler/extraction_processes.py)."""
+        the extraction worker processes (crawler/extraction_worker.py)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values["selectors"] = dict(self.selectors)
         values["settings"] = dict(self.settings)

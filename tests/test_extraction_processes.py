@@ -11,6 +11,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -119,10 +120,16 @@ def gone(pid: int) -> bool:
     return False
 
 
+@dataclass
+class Crawled:
+    crawl: Crawl
+    archive: Path
+
+
 @pytest.fixture(scope="module")
-def crawls(demo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Crawl]:
-    """The demo site crawled with extraction here and in two workers, a selector stale so
-    that pages log and count what they miss."""
+def crawls(demo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Crawled]:
+    """The demo site crawled with extraction here (0) and in two workers (2), a selector
+    stale so that pages log and count what they miss."""
     directory = tmp_path_factory.mktemp("extraction")
     text = demo_definition(directory, demo_server.port).read_text(encoding="utf-8")
     stale = directory / "stale.toml"
@@ -131,30 +138,29 @@ def crawls(demo_server: Server, tmp_path_factory: pytest.TempPathFactory) -> dic
     for processes in (0, 2):
         archive = directory / f"{processes}.db"
         settings = (f"EXTRACTION_PROCESSES={processes}", "LOG_LEVEL=INFO")
-        done[str(processes)] = crawl(stale, archive, *settings)
-        done[f"{processes}.db"] = archive  # type: ignore[assignment]
+        done[processes] = Crawled(crawl(stale, archive, *settings), archive)
     return done
 
 
-def test_workers_archive_what_the_crawl_process_archives(crawls: dict[str, Any]) -> None:
-    here, workers = crawls["0"], crawls["2"]
-    assert here.returncode == workers.returncode == 0, workers.log[-3000:]
-    expected = contents(crawls["0.db"])
+def test_workers_archive_what_the_crawl_process_archives(crawls: dict[int, Crawled]) -> None:
+    here, workers = crawls[0], crawls[2]
+    assert here.crawl.returncode == workers.crawl.returncode == 0, workers.crawl.log[-3000:]
+    expected = contents(here.archive)
     assert len(expected["articles"]) > 50
-    assert contents(crawls["2.db"]) == expected
+    assert contents(workers.archive) == expected
 
 
-def test_workers_count_and_log_what_the_crawl_process_does(crawls: dict[str, Any]) -> None:
-    here, workers = crawls["0"], crawls["2"]
-    assert stats(workers.log) == stats(here.log)
-    assert stats(here.log)["selectors/unmatched/body"] > 50
-    assert stats(here.log)["articles/rejected/no_body"] == 1
-    assert warnings(workers.log) == warnings(here.log)
-    assert "selector 'body' (.story-body) matched nothing" in "".join(warnings(here.log))
+def test_workers_count_and_log_what_the_crawl_process_does(crawls: dict[int, Crawled]) -> None:
+    here, workers = crawls[0].crawl.log, crawls[2].crawl.log
+    assert stats(workers) == stats(here)
+    assert stats(here)["selectors/unmatched/body"] > 50
+    assert stats(here)["articles/rejected/no_body"] == 1
+    assert warnings(workers) == warnings(here)
+    assert "selector 'body' (.story-body) matched nothing" in "".join(warnings(here))
 
 
-def test_workers_stop_with_the_crawl(crawls: dict[str, Any]) -> None:
-    log = crawls["2"].log
+def test_workers_stop_with_the_crawl(crawls: dict[int, Crawled]) -> None:
+    log = crawls[2].crawl.log
     pids = worker_pids(log)
     assert len(pids) == 2
     assert all(gone(pid) for pid in pids)

@@ -1,6 +1,7 @@
 """Crawl throughput: the project's full crawl side by side with bare Scrapy, in one run.
 
-    python bench/crawl.py [--articles 20000] [--repeat 3] [--site-dir DIR]
+    python bench/crawl.py [--articles 20000] [--repeat 3] [--extraction-processes 1,0]
+                          [--site-dir DIR]
 
 Generates the demo site with heavy pages (30-80 KB, demosite/furniture.py) once per
 size, serves it from a separate `python -m demosite serve` process on 127.0.0.1, and
@@ -10,15 +11,20 @@ crawls it three ways, each into a fresh archive, in turn within each repetition:
   b  the project's crawl with the demo site's selectors (crawler/sites/demo.toml)
   c  the project's crawl with no selectors: metadata and generic extraction
 
-All three get the same politeness settings (POLITENESS below). Each crawl is a process
-of its own, measured by the kernel (`wait4`): CPU seconds (user + system) and peak RSS.
-Ratios are taken within each repetition (a, b and c run in turn, so each ratio compares
-crawls made under the same conditions) and their median printed. The last line,
-`b/a=<ratio> c/a=<ratio>`, is the ratio of pages per second (wall clock), the verdict the
-issue asks for; the line before it gives the ratio of pages per CPU second, the
-throughput ratio of crawls that each have a core to themselves. Wall-clock figures depend
-on what else the machine runs, so the load average is printed after each crawl and in the
-summary.
+b and c run with EXTRACTION_PROCESSES = 1 (extraction in one worker process beside the
+crawl, as bench/README.md recommends for a machine with a core to spare), or with each
+value of --extraction-processes in turn (b1, b0, c1, c0 for `1,0`): the verdict is the
+first value's. All crawls get the same politeness settings (POLITENESS below). Each crawl
+is a process of its own, measured by the kernel (`wait4`): CPU seconds (user + system,
+its extraction workers' included: it reaps them) and peak RSS (the largest process's; the
+workers' own peaks, which they report, are printed beside it and added in the summary).
+The demo server's CPU during each crawl is printed too. Ratios are taken within each
+repetition (the crawls run in turn, so each ratio compares crawls made under the same
+conditions) and their median printed. The last line, `b/a=<ratio> c/a=<ratio>`, is the
+ratio of pages per second (wall clock), the verdict the issue asks for; the line before it
+gives the ratio of pages per CPU second (workers included), the throughput ratio of crawls
+that each have one core. Wall-clock figures depend on what else the machine runs, so the
+load average is printed after each crawl and in the summary.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +67,9 @@ MODES = {
     "b": "full crawl, site selectors",
     "c": "full crawl, no selectors",
 }
+#: EXTRACTION_PROCESSES for b and c unless --extraction-processes says otherwise: what
+#: README.md and bench/README.md recommend for a machine with a core to spare.
+EXTRACTION_PROCESSES = (1,)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,20 @@ class Measure:
     peak_rss_mb: float
     #: The machine's 1-minute load average when the crawl ended.
     load: float
+    #: EXTRACTION_PROCESSES, and the workers' own CPU seconds and the sum of their peak
+    #: RSS (they report both when they stop; `cpu` above includes theirs, as the crawl
+    #: process reaps them, and `peak_rss_mb` is the largest process's).
+    processes: int = 0
+    workers_cpu: float = 0.0
+    workers_peak_rss_mb: float = 0.0
+    #: The demo server's CPU seconds during the crawl: on a machine of few cores, what the
+    #: crawl's processes could not have.
+    server_cpu: float = 0.0
+
+    @property
+    def total_peak_rss_mb(self) -> float:
+        """The crawl's and its workers' peaks added: an upper bound of what they held."""
+        return self.peak_rss_mb + self.workers_peak_rss_mb
 
     @property
     def pages_per_second(self) -> float:
@@ -87,6 +110,14 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument(
+        "--extraction-processes",
+        type=_processes,
+        default=EXTRACTION_PROCESSES,
+        help="EXTRACTION_PROCESSES for b and c, or several, comma-separated (as 1,0): "
+        "b and c then run once with each, in turn; the verdict is the first one's "
+        f"(default: {','.join(map(str, EXTRACTION_PROCESSES))})",
+    )
+    parser.add_argument(
         "--site-dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "news-archiver-bench",
@@ -99,10 +130,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="crawl-bench-") as work:
         server = start_server(site, Path(work) / "requests.jsonl")
         try:
-            results = run_all(Path(work), server.base_url, site, args.repeat)
+            crawls = plan(Path(work), server.base_url, args.extraction_processes)
+            results = run_all(Path(work), crawls, site, args.repeat, server.process.pid)
         finally:
             server.stop()
-    return report(results, args)
+    return report(results, crawls, args)
+
+
+def _processes(text: str) -> tuple[int, ...]:
+    values = tuple(int(value) for value in text.split(","))
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError("0 or more processes, comma-separated")
+    return values
 
 
 def ensure_site(directory: Path, articles: int) -> Path:
@@ -113,43 +152,63 @@ def ensure_site(directory: Path, articles: int) -> Path:
     return directory
 
 
-def definitions(work: Path, base_url: str) -> dict[str, Path]:
+@dataclass(frozen=True)
+class Crawl:
+    """One of the crawls of a repetition: `key` names it in the output (a, b, c, or b0,
+    b1, ... when b and c run with several EXTRACTION_PROCESSES)."""
+
+    key: str
+    mode: str
+    config: Path
+    processes: int = 0
+
+
+def plan(work: Path, base_url: str, processes: tuple[int, ...]) -> list[Crawl]:
     text = re.sub(r"http://127\.0\.0\.1:\d+/", base_url, DEMO_DEFINITION.read_text("utf-8"))
     selectors = work / "demo.toml"
     selectors.write_text(text, encoding="utf-8")
     generic = work / "demo-generic.toml"
     generic.write_text(text.split("[selectors]")[0], encoding="utf-8")
-    return {"a": selectors, "b": selectors, "c": generic}
+    crawls = [Crawl("a", "a", selectors)]
+    for mode, config in (("b", selectors), ("c", generic)):
+        for count in processes:
+            key = mode if len(processes) == 1 else f"{mode}{count}"
+            crawls.append(Crawl(key, mode, config, count))
+    return crawls
 
 
-def run_all(work: Path, base_url: str, site: Path, repeat: int) -> list[dict[str, Measure]]:
-    configs = definitions(work, base_url)
+def run_all(
+    work: Path, crawls: list[Crawl], site: Path, repeat: int, server: int
+) -> list[dict[str, Measure]]:
     expected = sum(not a["rejected"] for a in json.loads((site / "manifest.json").read_text()))
     results = []
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"load average (1, 5, 15 min) before the run: {load}", flush=True)
     for run in range(1, repeat + 1):
         measures = {}
-        for mode, config in configs.items():
-            measures[mode] = crawl(work, mode, run, config)
-            print(f"run {run} {mode}: {format_measure(measures[mode])}", flush=True)
-            if mode != "a":
-                check_archive(work / f"{mode}-{run}.db", expected)
+        for planned in crawls:
+            before = cpu_seconds(server)
+            measure = crawl(work, planned, run)
+            measures[planned.key] = replace(measure, server_cpu=cpu_seconds(server) - before)
+            print(f"run {run} {planned.key}: {format_measure(measures[planned.key])}", flush=True)
+            if planned.mode != "a":
+                check_archive(work / f"{planned.key}-{run}.db", expected)
         results.append(measures)
     return results
 
 
-def crawl(work: Path, mode: str, run: int, config: Path) -> Measure:
-    log = work / f"{mode}-{run}.log"
+def crawl(work: Path, planned: Crawl, run: int) -> Measure:
+    log = work / f"{planned.key}-{run}.log"
     settings = {**POLITENESS, "LOG_FILE": str(log)}
-    if mode == "a":
+    if planned.mode == "a":
         command = ["runspider", str(BARE_SPIDER)]
         cwd, env = work, {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     else:
         command = ["crawl", "site"]
-        settings["ARCHIVE_PATH"] = str(work / f"{mode}-{run}.db")
+        settings["ARCHIVE_PATH"] = str(work / f"{planned.key}-{run}.db")
+        settings["EXTRACTION_PROCESSES"] = str(planned.processes)
         cwd, env = ROOT, dict(os.environ)
-    command = [sys.executable, "-m", "scrapy", *command, "-a", f"config={config}"]
+    command = [sys.executable, "-m", "scrapy", *command, "-a", f"config={planned.config}"]
     for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     started = time.monotonic()
@@ -158,21 +217,30 @@ def crawl(work: Path, mode: str, run: int, config: Path) -> Measure:
     seconds = time.monotonic() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"crawl {mode} failed with status {process.returncode}; see {log}")
+        raise SystemExit(f"crawl {planned.key} failed with status {process.returncode}; see {log}")
     text = log.read_text(encoding="utf-8")
     return Measure(
-        pages=_stat(text, "response_received_count"),
-        items=_stat(text, "item_scraped_count"),
+        pages=int(_stat(text, "response_received_count")),
+        items=int(_stat(text, "item_scraped_count")),
         seconds=seconds,
         cpu=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         load=os.getloadavg()[0],
+        processes=planned.processes,
+        workers_cpu=_stat(text, "extraction/workers_cpu_seconds"),
+        workers_peak_rss_mb=_stat(text, "extraction/workers_peak_rss_mb"),
     )
 
 
-def _stat(log: str, name: str) -> int:
-    match = re.search(rf"'{name}': (\d+)", log)
-    return int(match.group(1)) if match else 0
+def cpu_seconds(pid: int) -> float:
+    """A running process's CPU seconds so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(log: str, name: str) -> float:
+    match = re.search(rf"'{name}': ([\d.]+)", log)
+    return float(match.group(1)) if match else 0
 
 
 def check_archive(archive: Path, expected: int) -> None:
@@ -184,38 +252,54 @@ def check_archive(archive: Path, expected: int) -> None:
 
 
 def format_measure(m: Measure) -> str:
+    workers = ""
+    if m.processes:
+        workers = (
+            f" ({m.processes} extraction processes: {m.workers_cpu:.1f} CPU s, "
+            f"peak RSS {m.workers_peak_rss_mb:.0f} MB together)"
+        )
     return (
         f"{m.pages} pages, {m.items} items in {m.seconds:.1f} s: "
         f"{m.pages_per_second:.0f} pages/s, {m.cpu_per_1000:.2f} CPU s/1000 pages, "
-        f"peak RSS {m.peak_rss_mb:.0f} MB, load average {m.load:.1f}"
+        f"peak RSS {m.peak_rss_mb:.0f} MB{workers}, "
+        f"server {m.server_cpu / m.pages * 1000:.2f} CPU s/1000 pages, load average {m.load:.1f}"
     )
 
 
-def report(results: list[dict[str, Measure]], args: argparse.Namespace) -> int:
-    def median(mode: str, figure: str) -> float:
-        return statistics.median(getattr(r[mode], figure) for r in results)
+def report(results: list[dict[str, Measure]], crawls: list[Crawl], args: argparse.Namespace) -> int:
+    def median(key: str, figure: str) -> float:
+        return statistics.median(getattr(r[key], figure) for r in results)
 
-    def ratio(mode: str, figure: str = "pages_per_second") -> float:
-        return statistics.median(
-            getattr(r[mode], figure) / getattr(r["a"], figure) for r in results
-        )
+    def ratio(key: str, figure: str = "pages_per_second") -> float:
+        return statistics.median(getattr(r[key], figure) / getattr(r["a"], figure) for r in results)
 
     print(f"\n{args.articles} articles, median of {len(results)} run(s), {os.cpu_count()} CPUs")
-    print(f"{'':<30}{'pages':>7}{'pages/s':>9}{'CPU s/1000':>12}{'peak RSS MB':>13}")
-    for mode, label in MODES.items():
+    print(
+        f"{'':<31}{'workers':>8}{'pages':>7}{'pages/s':>9}{'CPU s/1000':>12}"
+        f"{'(workers)':>10}{'peak RSS MB':>13}{'(+workers)':>11}"
+    )
+    for planned in crawls:
+        key = planned.key
+        workers_cpu = median(key, "workers_cpu") / results[0][key].pages * 1000
         print(
-            f"{mode}  {label:<27}{results[0][mode].pages:>7}"
-            f"{median(mode, 'pages_per_second'):>9.0f}{median(mode, 'cpu_per_1000'):>12.2f}"
-            f"{median(mode, 'peak_rss_mb'):>13.0f}"
+            f"{key:<4}{MODES[planned.mode]:<27}{planned.processes:>8}"
+            f"{results[0][key].pages:>7}{median(key, 'pages_per_second'):>9.0f}"
+            f"{median(key, 'cpu_per_1000'):>12.2f}{workers_cpu:>10.2f}"
+            f"{median(key, 'peak_rss_mb'):>13.0f}{median(key, 'total_peak_rss_mb'):>11.0f}"
         )
     loads = sorted(m.load for r in results for m in r.values())
     print(
         f"load average (1 min) at the end of each crawl: {loads[0]:.1f} to {loads[-1]:.1f}, "
         f"median {statistics.median(loads):.1f}"
     )
-    cpu_b, cpu_c = 1 / ratio("b", "cpu_per_1000"), 1 / ratio("c", "cpu_per_1000")
+    others = [c.key for c in crawls if c.mode != "a" and c.processes != crawls[1].processes]
+    if others:
+        pairs = " ".join(f"{key}/a={ratio(key):.2f}" for key in others)
+        print(f"pages per second, the other EXTRACTION_PROCESSES: {pairs}")
+    b, c = (next(x.key for x in crawls if x.mode == mode) for mode in "bc")
+    cpu_b, cpu_c = 1 / ratio(b, "cpu_per_1000"), 1 / ratio(c, "cpu_per_1000")
     print(f"pages per CPU second: b/a={cpu_b:.2f} c/a={cpu_c:.2f}")
-    print(f"b/a={ratio('b'):.2f} c/a={ratio('c'):.2f}")
+    print(f"b/a={ratio(b):.2f} c/a={ratio(c):.2f}")
     return 0
 
 

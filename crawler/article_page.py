@@ -12,13 +12,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.http import HtmlResponse, Response
-from scrapy.statscollectors import StatsCollector
 
 from crawler import dates
 from crawler.extract import extract_article
 from crawler.extract.page import parsed_page
 from crawler.items import Article, ArticleLoader
-from crawler.rejections import reject_page
+from crawler.rejections import Counts, reject_page
 from crawler.sitedef import SiteDefinition
 
 logger = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ def article_item(
     fetched_at: datetime,
     listing_section: str | None = None,
     listing_year: int | None = None,
-    stats: StatsCollector | None = None,
+    stats: Counts | None = None,
 ) -> Article | None:
     """The Article a response holds, with its URL variants and raw page; None if rejected.
 
@@ -171,9 +170,7 @@ def _redirects(response: Response) -> list[str]:
     return list(response.request.meta.get("redirect_urls", [])) if response.request else []
 
 
-def _reject(
-    stats: StatsCollector | None, site: SiteDefinition, url: str, reason: str, detail: str
-) -> None:
+def _reject(stats: Counts | None, site: SiteDefinition, url: str, reason: str, detail: str) -> None:
     """Log a rejected page under the URL the listing linked to, before any redirect."""
     if stats is None:
         logger.warning("site %r: %s: %s; not archived", site.name, url, detail)

@@ -90,6 +90,18 @@ CONCURRENT_ITEMS = 1
 # generation is collected after this many new objects (Python's default: 700; 0 keeps it).
 GC_FREEZE_STARTUP = True
 GC_YOUNG_THRESHOLD = 7000
+# Scrapy reads a generator callback's source again (inspect, ast) whenever its small cache
+# of callbacks misses, to warn about `return value` in it: 0.1 ms a page of a crawl
+# (bench/README.md). The spider's callbacks are the project's, tested, and return nothing.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# Article pages extracted in this many worker processes (crawler/extraction_processes.py),
+# so a crawl can use more than one core; 0 extracts them in the crawl's own process.
+EXTRACTION_PROCESSES = 0
+# Bytes of responses waiting for their callbacks before downloads pause (Scrapy's default
+# is 5 MB). Callbacks in the crawl's process never queue; pages waiting for extraction
+# workers do, and 1 MB (about 18 heavy pages, more than the workers hold) keeps the
+# crawl's peak RSS 15 MB lower at the same speed (bench/README.md).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,
     "crawler.pipelines.NormaliseDates": 200,

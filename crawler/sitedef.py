@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -88,6 +88,14 @@ class SiteDefinition:
     #: Scrapy settings this site overrides (validated: see crawler.site_settings).
     settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its read-only mappings as dicts (mappingproxy does not pickle), for
+        the extraction worker processes (crawler/extraction_worker.py)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values["selectors"] = dict(self.selectors)
+        values["settings"] = dict(self.settings)
+        return (_unpickled_site, (values,))
+
     def is_article(self, url: str) -> bool:
         """True for an allowed http(s) URL the `article_url` pattern matches."""
         scheme = urlsplit(url).scheme
@@ -99,6 +107,12 @@ class SiteDefinition:
         """True when the URL's host is one of `allowed_domains` or a subdomain of one."""
         host = ascii_host(urlsplit(url).hostname or "")
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+
+def _unpickled_site(values: dict[str, Any]) -> SiteDefinition:
+    values["selectors"] = MappingProxyType(values["selectors"])
+    values["settings"] = MappingProxyType(values["settings"])
+    return SiteDefinition(**values)
 
 
 def ascii_host(host: str) -> str:

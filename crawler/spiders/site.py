@@ -34,6 +34,7 @@ from crawler.discovery.feeds import NotAFeed, feed_links
 from crawler.discovery.sitemaps import NotASitemap, is_robots_txt, read_sitemap, robots_sitemaps
 from crawler.extract import language_code
 from crawler.extract.page import parsed_page
+from crawler.extraction_processes import ExtractionProcesses
 from crawler.faults import record_fault, record_final_failure
 from crawler.items import Article, SeenUnchanged
 from crawler.known_articles import NEW, RECHECK, KnownArticles, KnownRule, Visit
@@ -67,11 +68,14 @@ class SiteSpider(Spider):
         self.known: KnownRule = KnownArticles(None, recheck_days=0, now=datetime.now(UTC))
         #: The site's stop_at_known, unless the last run did not finish (see _open_archive).
         self.stop_at_known = self.site.stop_at_known
+        #: Worker processes that extract article pages; None extracts them here.
+        self.extraction: ExtractionProcesses | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         site_settings.apply(crawler, spider.site.settings)
+        spider.extraction = ExtractionProcesses.from_crawler(crawler, spider.site)
         crawler.signals.connect(spider._open_archive, signal=signals.spider_opened)
         return spider
 
@@ -325,25 +329,34 @@ class SiteSpider(Spider):
 
         return read
 
-    def parse_article(
+    async def parse_article(
         self,
         response: Response,
         listing_section: str | None,
         listing_year: int | None,
         found_published: str | None = None,
-    ) -> Iterator[Article | SeenUnchanged]:
+    ) -> AsyncIterator[Article | SeenUnchanged]:
         if response.status == 304:
             self.crawler.stats.inc_value("incremental/not_modified")
             yield SeenUnchanged(url=response.url, site=self.site.name, seen_at=datetime.now(UTC))
             return
-        item = article_item(
-            response,
-            self.site,
-            fetched_at=datetime.now(UTC),
-            listing_section=listing_section,
-            listing_year=listing_year,
-            stats=self.crawler.stats,
-        )
+        fetched_at = datetime.now(UTC)
+        if self.extraction is None:
+            item = article_item(
+                response,
+                self.site,
+                fetched_at=fetched_at,
+                listing_section=listing_section,
+                listing_year=listing_year,
+                stats=self.crawler.stats,
+            )
+        else:
+            item = await self.extraction.article_item(
+                response,
+                fetched_at=fetched_at,
+                listing_section=listing_section,
+                listing_year=listing_year,
+            )
         if item is not None:
             item.found_published = found_published
             yield item

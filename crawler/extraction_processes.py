@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import pickle
 import signal
 import socket
@@ -113,6 +114,7 @@ class ExtractionPool:
         self._queue: deque[_Job] = deque()
         #: Why the pool cannot extract, once a worker failed to start.
         self.failed: str | None = None
+        self.closed = False
         self.started = 0
         self.died = 0
         self.usages: list[WorkerUsage] = []
@@ -121,7 +123,8 @@ class ExtractionPool:
         """Start the workers; call it from the running asyncio loop."""
         self._loop = asyncio.get_running_loop()
         for _ in range(self.processes):
-            self._start_worker()
+            if not self._start_worker():
+                return
 
     @property
     def pids(self) -> list[int]:
@@ -130,8 +133,9 @@ class ExtractionPool:
     async def extract(self, page: FetchedPage) -> Extraction:
         if self.failed is not None:
             raise ExtractionWorkersFailed(self.failed)
-        if self._loop is None:
-            raise RuntimeError("the extraction pool is not started")
+        if self._loop is None or self.closed:
+            closed = f"site {self.site.name!r}: the extraction pool is not open"
+            raise ExtractionWorkersFailed(closed)
         job = _Job(page, self._loop.create_future())
         self._queue.append(job)
         self._dispatch()
@@ -139,6 +143,7 @@ class ExtractionPool:
 
     async def close(self) -> None:
         """Stop every worker after the pages it holds; kill one that does not stop."""
+        self.closed = True
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stopping = True
@@ -156,15 +161,29 @@ class ExtractionPool:
             _fail(worker.jobs, ExtractionWorkersFailed("the extraction pool was closed"))
         _fail(self._queue, ExtractionWorkersFailed("the extraction pool was closed"))
 
-    def _start_worker(self) -> None:
+    def _start_worker(self) -> bool:
+        """Start a worker; False, with the pool failed, when no process can be started."""
         assert self._loop is not None
         ours, theirs = socket.socketpair()
         for end in (ours, theirs):  # a page or an answer in one write
             end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
             end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
-        command = [sys.executable, "-m", "crawler.extraction_worker", str(theirs.fileno())]
-        with theirs:
-            process = subprocess.Popen(command, pass_fds=(theirs.fileno(),))
+        # -P: the working directory is not put on the worker's import path (a crawl run
+        # in a shared directory would import what lies there); the crawl's path is.
+        command = [sys.executable, "-P", "-m", "crawler.extraction_worker", str(theirs.fileno())]
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        try:
+            with theirs:
+                # A process group of its own: a terminal's Ctrl-C reaches the crawl, which
+                # stops its workers after the pages they hold.
+                process = subprocess.Popen(
+                    command, pass_fds=(theirs.fileno(),), env=environment, process_group=0
+                )
+        except OSError as error:
+            ours.close()
+            reason = f"site {self.site.name!r}: an extraction worker could not start: {error}"
+            self._fail_all(reason)
+            return False
         worker = _Worker(process)
         self.started += 1
         self._workers.append(worker)
@@ -172,6 +191,11 @@ class ExtractionPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._loop.call_later(START_TIMEOUT, self._check_started, worker)
+        return True
+
+    def _fail_all(self, reason: str) -> None:
+        self.failed = reason
+        _fail(self._queue, ExtractionWorkersFailed(reason))
 
     async def _talk(self, worker: _Worker, connection: socket.socket) -> None:
         """Send the worker its set-up, then read its answers until its socket closes."""
@@ -234,16 +258,20 @@ class ExtractionPool:
         self._workers.remove(worker)
         how = await _reap(worker.process, self.site.name)
         self.died += 1
+        if self.closed:  # closed while it was reaped, without this worker among its own
+            _fail(worker.jobs, ExtractionWorkersFailed("the extraction pool was closed"))
+            return
         if not worker.ready:
             if worker.too_slow:
                 how = f"(pid {worker.process.pid}) did not start within {START_TIMEOUT:.0f} s"
-            self.failed = f"site {self.site.name!r}: an extraction worker {how} while starting"
-            _fail(self._queue, ExtractionWorkersFailed(self.failed))
+            self._fail_all(f"site {self.site.name!r}: an extraction worker {how} while starting")
             await self.close()
             return
         if worker.jobs:
             held = worker.jobs.popleft()
             self._queue.extendleft(reversed(worker.jobs))
+            worker.jobs.clear()
+            self._dispatch()  # to the other workers, if any has room
             if not held.future.done():
                 held.future.set_exception(
                     ExtractionWorkerDied(

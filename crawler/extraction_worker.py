@@ -6,9 +6,10 @@ answers with an `Extraction`: the item or None, the stats it counted, the log re
 made and the exception it raised, for the crawl's process to apply, emit and raise as if
 extraction had run there. It is a fresh interpreter of its own, not a fork of the crawl's
 process (which runs threads) nor a re-run of its main module (as multiprocessing's spawn
-does: a crawl started from a script would start again in each worker). It ignores SIGINT
-(Ctrl-C reaches the whole process group; the crawl stops its workers itself, after the
-pages in hand) and exits when the crawl's process is gone.
+does: a crawl started from a script would start again in each worker). It ignores SIGINT,
+SIGTERM and SIGHUP, which a terminal or a service manager sends to every process of the
+crawl: the crawl stops its workers itself, after the pages in hand; and it exits when
+the crawl's process is gone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from __future__ import annotations
 import signal
 
 if __name__ == "__main__":  # a worker: before the imports, which take a second
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for _stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(_stop, signal.SIG_IGN)
 
 import gc
 import logging
@@ -185,7 +187,11 @@ class _Records(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         # As QueueHandler.prepare: the arguments may not pickle, the message does.
-        record.msg = record.getMessage()
+        try:
+            record.msg = record.getMessage()
+        except Exception:  # a bad format string: reported as logging reports it, not raised
+            self.handleError(record)
+            return
         record.args = None
         if record.exc_info:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -222,7 +228,13 @@ def _serve(connection: socket.socket) -> None:
         gc.set_threshold(setup.gc_young_threshold, *gc.get_threshold()[1:])
     _send(connection, READY)
     while (page := _receive(connection)) is not None:
-        _send(connection, _extracted(page, setup.site, setup.extract, records))
+        answer = _extracted(page, setup.site, setup.extract, records)
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # an item or a record that does not pickle fails its page
+            failed = RuntimeError(f"{page.url}: the extraction's answer does not pickle: {error!r}")
+            data = pickle.dumps(Extraction(None, answer.counts, [], failed))
+        _send_data(connection, data)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     _send(connection, WorkerUsage(_peak_rss_mb(usage), usage.ru_utime + usage.ru_stime))
 
@@ -239,7 +251,10 @@ def _peak_rss_mb(usage: resource.struct_rusage) -> float:
 
 
 def _send(connection: socket.socket, message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    _send_data(connection, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _send_data(connection: socket.socket, data: bytes) -> None:
     connection.sendall(HEADER.pack(len(data)))
     connection.sendall(data)
 

@@ -99,8 +99,9 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 EXTRACTION_PROCESSES = 0
 # Bytes of responses waiting for their callbacks before downloads pause (Scrapy's default
 # is 5 MB). Callbacks in the crawl's process never queue; pages waiting for extraction
-# workers do, and 1 MB (about 18 heavy pages, more than the workers hold) keeps the
-# crawl's peak RSS 15 MB lower at the same speed (bench/README.md).
+# workers do, and 1 MB kept the crawl's peak RSS 15 MB lower at the same speed with one
+# worker on 55 KB pages (bench/README.md). Downloads pause only while more than that
+# waits, so with pages of 1 MB or more a worker may wait for its next page.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidateArticle": 100,

@@ -178,7 +178,7 @@ def test_ctrl_c_stops_crawl_and_workers_after_the_pages_in_hand(
     definition = demo_definition(tmp_path, demo_server.port)
     archive, jobdir = tmp_path / "stopped.db", tmp_path / "job"
     settings = ("EXTRACTION_PROCESSES=1", f"JOBDIR={jobdir}", "LOG_LEVEL=INFO")
-    command = crawl_command(definition, archive, *settings, "DOWNLOAD_DELAY=0.05")
+    command = crawl_command(definition, archive, *settings, "DOWNLOAD_DELAY=0.1")
     log = tmp_path / "crawl.log"
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -207,7 +207,7 @@ def test_a_killed_worker_loses_one_page_and_the_crawl_goes_on(
     settings = ("EXTRACTION_PROCESSES=1", "LOG_LEVEL=INFO")
     log = tmp_path / "crawl.log"
     with log.open("w") as out:
-        command = crawl_command(definition, archive, *settings, "DOWNLOAD_DELAY=0.05")
+        command = crawl_command(definition, archive, *settings, "DOWNLOAD_DELAY=0.1")
         process = subprocess.Popen(
             command, cwd=ROOT, env=CRAWL_ENV, stdout=out, stderr=subprocess.STDOUT
         )
@@ -312,6 +312,40 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
     assert after.item.raw_page["url"] == "http://127.0.0.1:8750/politics/8"
     assert (pool.started, pool.died, len(pool.usages)) == (3, 1, 2)
     assert all(gone(pid) for pid in pool.pids)
+
+
+def badly_logged(page: FetchedPage, site: SiteDefinition, stats: Counts) -> Article | None:
+    """Extraction whose library code makes a logging mistake: logging reports it, the page
+    is extracted all the same, as in the crawl's process."""
+    logging.getLogger("tests.extraction").warning("%s and %s", page.url)
+    return extract_article_item(page, site, stats)
+
+
+def test_workers_ignore_stop_signals_and_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service manager's SIGTERM or SIGHUP reaches every process of a crawl: the crawl
+    stops its workers itself. A module in the crawl's working directory is not imported."""
+    (tmp_path / "struct.py").write_text("raise SystemExit('imported from the working directory')")
+    monkeypatch.chdir(tmp_path)
+
+    async def run() -> tuple[Any, ExtractionPool]:
+        pool = ExtractionPool(WorkerSetup(SITE, badly_logged), 1)
+        pool.start()
+        try:
+            first = await pool.extract(fetched(URL))
+            (pid,) = pool.pids
+            for stop in (signal.SIGTERM, signal.SIGHUP):
+                os.kill(pid, stop)
+            return await pool.extract(fetched(URL)), pool
+        finally:
+            await pool.close()
+            assert first.item is not None
+
+    extraction, pool = asyncio.run(run())
+    assert extraction.item is not None
+    assert extraction.records == []
+    assert (pool.started, pool.died) == (1, 0)
 
 
 def test_a_worker_that_dies_while_starting_fails_the_pool() -> None:

@@ -31,7 +31,9 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
+from logging.handlers import QueueHandler
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol, Self
 
 from scrapy.http import Request, Response, TextResponse
@@ -178,28 +180,19 @@ def extract_article_item(page: FetchedPage, site: SiteDefinition, stats: Counts)
     )
 
 
-class _Records(logging.Handler):
-    """Keeps the log records of the page being extracted, ready to be pickled."""
+class _Records(QueueHandler):
+    """Keeps the log records of the page being extracted, made ready to pickle as
+    `QueueHandler` makes them (the message formatted, the arguments dropped; a record
+    that cannot be formatted is reported as logging reports it)."""
 
     def __init__(self, level: int) -> None:
-        super().__init__(level)
         self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # As QueueHandler.prepare: the arguments may not pickle, the message does.
-        try:
-            record.msg = record.getMessage()
-        except Exception:  # a bad format string: reported as logging reports it, not raised
-            self.handleError(record)
-            return
-        record.args = None
-        if record.exc_info:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
-        self.records.append(record)
+        super().__init__(SimpleNamespace(put_nowait=self.records.append))
+        self.setLevel(level)
 
     def taken(self) -> list[logging.LogRecord]:
-        records, self.records = self.records, []
+        records = self.records.copy()
+        self.records.clear()
         return records
 
 

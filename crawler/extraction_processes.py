@@ -134,8 +134,7 @@ class ExtractionPool:
         if self.failed is not None:
             raise ExtractionWorkersFailed(self.failed)
         if self._loop is None or self.closed:
-            closed = f"site {self.site.name!r}: the extraction pool is not open"
-            raise ExtractionWorkersFailed(closed)
+            raise self._not_open()
         job = _Job(page, self._loop.create_future())
         self._queue.append(job)
         self._dispatch()
@@ -158,8 +157,12 @@ class ExtractionPool:
                 task.cancel()
         for worker in workers:
             await _reap(worker.process, self.site.name)
-            _fail(worker.jobs, ExtractionWorkersFailed("the extraction pool was closed"))
-        _fail(self._queue, ExtractionWorkersFailed("the extraction pool was closed"))
+            _fail(worker.jobs, self._not_open())
+        _fail(self._queue, self._not_open())
+
+    def _not_open(self) -> ExtractionWorkersFailed:
+        """For pages asked for, or still waiting, when the pool is not (or no longer) open."""
+        return ExtractionWorkersFailed(f"site {self.site.name!r}: the extraction pool is not open")
 
     def _start_worker(self) -> bool:
         """Start a worker; False, with the pool failed, when no process can be started."""
@@ -259,7 +262,7 @@ class ExtractionPool:
         how = await _reap(worker.process, self.site.name)
         self.died += 1
         if self.closed:  # closed while it was reaped, without this worker among its own
-            _fail(worker.jobs, ExtractionWorkersFailed("the extraction pool was closed"))
+            _fail(worker.jobs, self._not_open())
             return
         if not worker.ready:
             if worker.too_slow:

@@ -28,8 +28,6 @@ from functools import cache
 from itertools import pairwise
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 from sqlite_utils import Database
 
 THRESHOLD = 0.7
@@ -43,7 +41,10 @@ SCHEME = "affine32"
 #: a missed pair a link never made. (20 bands of 6: a pair at 0.8 is found 99.8% of the
 #: time, at 0.7 92%, at 0.5 27% and then refused on its signature.)
 FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT = 0.1, 0.9
-BANDS, ROWS = _optimal_param(THRESHOLD, NUM_PERM, FALSE_POSITIVE_WEIGHT, FALSE_NEGATIVE_WEIGHT)
+#: datasketch's `MinHashLSH` optimum for the figures above (`lsh._optimal_param`; the tests
+#: compute it): written out because importing datasketch imports scipy, 60 MB and half a
+#: second of CPU in every crawl and `archive` command, for two numbers and a seed.
+BANDS, ROWS = 20, 6
 #: What a stored signature was made with; only signatures of the same kind are compared.
 SIGNATURE_KIND = f"{SCHEME}/crc/p{NUM_PERM}/w{SHINGLE_WORDS}/b{BANDS}r{ROWS}"
 
@@ -57,7 +58,20 @@ _CRC_TABLE = np.array([zlib.crc32(bytes([n])) ^ zlib.crc32(b"\0") for n in range
 #: each, so 16 bodies take about 3 MB, small enough to stay in the CPU's caches.
 _SIGN_CHUNK = 16
 #: The random permutations are the same for every signature (same seed); made once.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+_SEED = 1
+
+
+def _affine32_permutations(count: int) -> np.ndarray:
+    """datasketch's `MinHash(num_perm=count, scheme="affine32").permutations` (its
+    default seed): odd multipliers `a` and offsets `b` of h -> a * h + b mod 2**32, drawn
+    in its order from numpy's legacy generator (the tests compare them with datasketch's)."""
+    draw = np.random.RandomState(_SEED)
+    a = draw.randint(0, 1 << 31, count, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, count, dtype=np.uint32)
+    return np.array([a, b])
+
+
+_PERMUTATIONS = _affine32_permutations(NUM_PERM)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ MinHash signatures, give exactly what writing the articles one by one gives."""
 
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +92,29 @@ def test_batch_signatures_equal_the_first_versions(bodies: list[str]) -> None:
             assert batched is not None and single is not None
             assert batched.dtype == np.uint32
             assert batched.tolist() == expected.tolist() == single.tolist()
+
+
+def test_bands_and_rows_are_datasketchs_optimum() -> None:
+    weights = neardup.FALSE_POSITIVE_WEIGHT, neardup.FALSE_NEGATIVE_WEIGHT
+    optimum = _optimal_param(neardup.THRESHOLD, neardup.NUM_PERM, *weights)
+    assert optimum == (neardup.BANDS, neardup.ROWS)
+
+
+@pytest.mark.parametrize("count", [1, 7, neardup.NUM_PERM, 300])
+def test_permutations_are_datasketchs(count: int) -> None:
+    expected = MinHash(num_perm=count, scheme=neardup.SCHEME).permutations
+    permutations = neardup._affine32_permutations(count)
+    assert permutations.dtype == expected.dtype == np.uint32
+    assert permutations.tolist() == expected.tolist()
+
+
+def test_a_crawl_and_the_archive_import_neither_datasketch_nor_scipy() -> None:
+    """They would cost every crawl and every `archive` command 60 MB and half a second."""
+    modules = "archive.cli, crawler.settings, crawler.pipelines, crawler.spiders.site"
+    check = f"import sys, {modules}; print(sorted({{'datasketch', 'scipy'}} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_signatures_of_the_sample_texts_equal_the_first_versions() -> None:

@@ -13,8 +13,10 @@ worker holds.
 Pages wait in this process for a free worker; the worker's answer (the item, its stats,
 its log records, its exception) is applied, emitted and raised here as if extraction had
 run here. A worker that dies fails only the page it held (`ExtractionWorkerDied`: that
-page's recorded error and fault) and is replaced; one that dies before it is ready (it
-could not start or import) stops the crawl.
+page's recorded error and fault) and is replaced; so does one that spends longer than
+EXTRACTION_TIMEOUT on one page (`ExtractionTimedOut`: it is killed, as extraction in the
+crawl's own process could not be stopped). One that dies before it is ready (it could not
+start or import) stops the crawl.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ class ExtractionWorkerDied(RuntimeError):
     """The worker extracting a page died (killed, out of memory, a crash in C code)."""
 
 
+class ExtractionTimedOut(RuntimeError):
+    """A page took its worker longer than the pool's timeout: the worker was killed."""
+
+
 class ExtractionWorkersFailed(RuntimeError):
     """Workers could not start: no page can be extracted."""
 
@@ -89,6 +95,10 @@ class _Worker:
     stopping: bool = False
     #: Killed for not becoming ready within START_TIMEOUT.
     too_slow: bool = False
+    #: Kills it when it is still on its first page after the pool's timeout.
+    deadline: asyncio.TimerHandle | None = None
+    #: Killed for spending longer than the pool's timeout on one page.
+    timed_out: bool = False
 
 
 class ExtractionPool:
@@ -99,15 +109,19 @@ class ExtractionPool:
     a batch to the archive takes tens of milliseconds). A worker extracts its pages in
     order, so when one dies the first of its pages is the one it held: that page fails,
     the others go back to the queue. Writes to a worker never block the crawl: they are
-    buffered by asyncio's stream.
+    buffered by asyncio's stream. A worker still on its first page `timeout` seconds after
+    it began it (None: no limit) is killed, and that page fails as with a death.
     """
 
-    def __init__(self, setup: WorkerSetup, processes: int) -> None:
+    def __init__(self, setup: WorkerSetup, processes: int, timeout: float | None = None) -> None:
         if processes < 1:
             raise ValueError(f"an extraction pool needs at least one process, not {processes}")
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"an extraction timeout must be positive seconds, not {timeout}")
         self.setup = setup
         self.site = setup.site
         self.processes = processes
+        self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: list[_Worker] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -146,6 +160,8 @@ class ExtractionPool:
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stopping = True
+            if worker.deadline is not None:
+                worker.deadline.cancel()  # closing waits STOP_TIMEOUT for it, then kills it
             if worker.writer is None:
                 worker.process.kill()  # not even set up yet
             else:
@@ -231,6 +247,7 @@ class ExtractionPool:
             self.usages.append(answer)
         elif worker.jobs:
             job = worker.jobs.popleft()
+            self._watch(worker)
             if job.future.done():
                 pass  # cancelled while the worker had it
             elif isinstance(answer, Exception):
@@ -250,8 +267,26 @@ class ExtractionPool:
             if job.future.done():
                 continue  # cancelled while it waited
             worker.jobs.append(job)
+            if len(worker.jobs) == 1:
+                self._watch(worker)
             assert worker.writer is not None
             _write(worker.writer, job.page)
+
+    def _watch(self, worker: _Worker) -> None:
+        """Set the deadline of the page the worker is now on, its first."""
+        if worker.deadline is not None:
+            worker.deadline.cancel()
+            worker.deadline = None
+        if worker.jobs and self.timeout is not None:
+            assert self._loop is not None
+            worker.deadline = self._loop.call_later(
+                self.timeout, self._overdue, worker, worker.jobs[0]
+            )
+
+    def _overdue(self, worker: _Worker, job: _Job) -> None:
+        if worker in self._workers and worker.jobs and worker.jobs[0] is job:
+            worker.timed_out = True
+            worker.process.kill()  # its closed socket fails the page, as a death does
 
     async def _lost(self, worker: _Worker) -> None:
         """A worker's socket closed unasked: it died. Fail the page it held, put back the
@@ -259,6 +294,8 @@ class ExtractionPool:
         if worker not in self._workers:
             return
         self._workers.remove(worker)
+        if worker.deadline is not None:
+            worker.deadline.cancel()
         how = await _reap(worker.process, self.site.name)
         self.died += 1
         if self.closed:  # closed while it was reaped, without this worker among its own
@@ -275,7 +312,17 @@ class ExtractionPool:
             self._queue.extendleft(reversed(worker.jobs))
             worker.jobs.clear()
             self._dispatch()  # to the other workers, if any has room
-            if not held.future.done():
+            if held.future.done():
+                pass  # cancelled while the worker had it
+            elif worker.timed_out:
+                held.future.set_exception(
+                    ExtractionTimedOut(
+                        f"site {self.site.name!r}: {held.page.url}: extraction took longer "
+                        f"than {self.timeout:g} s (EXTRACTION_TIMEOUT); its worker "
+                        f"(pid {worker.process.pid}) was killed; not archived"
+                    )
+                )
+            else:
                 held.future.set_exception(
                     ExtractionWorkerDied(
                         f"site {self.site.name!r}: {held.page.url}: the extraction worker "
@@ -342,6 +389,9 @@ class ExtractionProcesses:
             raise ValueError(f"EXTRACTION_PROCESSES must be 0 or more, not {processes}")
         if not processes:
             return None
+        timeout = settings.getfloat("EXTRACTION_TIMEOUT")
+        if timeout < 0:
+            raise ValueError(f"EXTRACTION_TIMEOUT must be 0 (no limit) or more, not {timeout}")
         level = settings.get("LOG_LEVEL") if settings.getbool("LOG_ENABLED") else "CRITICAL"
         if isinstance(level, str):
             level = int(level) if level.isdigit() else logging.getLevelNamesMapping()[level]
@@ -352,7 +402,7 @@ class ExtractionProcesses:
             gc_freeze=settings.getbool("GC_FREEZE_STARTUP"),
             gc_young_threshold=settings.getint("GC_YOUNG_THRESHOLD"),
         )
-        pool = ExtractionPool(setup, processes)
+        pool = ExtractionPool(setup, processes, timeout or None)
         extension = cls(crawler, pool)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
@@ -404,6 +454,9 @@ class ExtractionProcesses:
             raise CloseSpider("extraction_failed") from error
         except ExtractionWorkerDied as error:
             record_fault(self.crawler, "extraction_worker_died", response.url, str(error))
+            raise
+        except ExtractionTimedOut as error:
+            record_fault(self.crawler, "extraction_timeout", response.url, str(error))
             raise
         stats = self.crawler.stats
         for key, count in extraction.counts.items():

@@ -97,6 +97,12 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Article pages extracted in this many worker processes (crawler/extraction_processes.py),
 # so a crawl can use more than one core; 0 extracts them in the crawl's own process.
 EXTRACTION_PROCESSES = 0
+# Seconds a worker may spend on one page before it is killed and the page recorded as an
+# `extraction_timeout` fault (0: no limit). Pages take milliseconds, a 10 MB page about a
+# second; a page that hangs extraction (a pathological regex, a runaway loop in a
+# library) would otherwise hang the crawl. Extraction in the crawl's own process
+# (EXTRACTION_PROCESSES = 0) cannot be stopped and has no limit.
+EXTRACTION_TIMEOUT = 60.0
 # Bytes of responses waiting for their callbacks before downloads pause (Scrapy's default
 # is 5 MB). Callbacks in the crawl's process never queue; pages waiting for extraction
 # workers do, and 1 MB kept the crawl's peak RSS 15 MB lower at the same speed with one

@@ -11,6 +11,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +19,18 @@ from typing import Any
 
 import pytest
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
+from scrapy.utils.test import get_crawler
 
 from crawler.article_page import article_item
 from crawler.extraction_processes import (
     ExtractionPool,
+    ExtractionProcesses,
+    ExtractionTimedOut,
     ExtractionWorkerDied,
     ExtractionWorkersFailed,
 )
 from crawler.extraction_worker import FetchedPage, StatsCounts, WorkerSetup, extract_article_item
+from crawler.faults import fault_recorded
 from crawler.items import Article
 from crawler.rejections import Counts
 from crawler.run_verdict import EXIT_STATUS
@@ -312,6 +317,70 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
     assert after.item.raw_page["url"] == "http://127.0.0.1:8750/politics/8"
     assert (pool.started, pool.died, len(pool.usages)) == (3, 1, 2)
     assert all(gone(pid) for pid in pool.pids)
+
+
+def hanging(page: FetchedPage, site: SiteDefinition, stats: Counts) -> Article | None:
+    """Extraction that never returns on pages whose URL asks for it (a runaway regex)."""
+    while page.url.endswith("/hang"):
+        time.sleep(1)
+    return extract_article_item(page, site, stats)
+
+
+def test_a_page_over_the_timeout_fails_alone_and_its_worker_is_replaced() -> None:
+    """The worker is killed; the pages sent to it after the hanging one are extracted by
+    its replacement."""
+
+    async def run() -> tuple[list[Any], ExtractionPool]:
+        pool = ExtractionPool(WorkerSetup(SITE, hanging), 1, timeout=1.5)
+        pool.start()
+        urls = [URL, URL + "/hang", "http://127.0.0.1:8750/politics/8", URL + "/9"]
+        try:
+            tasks = [pool.extract(fetched(url)) for url in urls]
+            return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
+        finally:
+            await pool.close()
+
+    (first, hung, after, last), pool = asyncio.run(run())
+    assert isinstance(hung, ExtractionTimedOut)
+    assert re.fullmatch(
+        rf"site 'demo': {URL}/hang: extraction took longer than 1.5 s \(EXTRACTION_TIMEOUT\); "
+        r"its worker \(pid \d+\) was killed; not archived",
+        str(hung),
+    )
+    assert [r.item.raw_page["url"] for r in (first, after, last)] == [
+        URL, "http://127.0.0.1:8750/politics/8", URL + "/9",
+    ]  # fmt: skip
+    assert (pool.started, pool.died) == (2, 1)
+    assert all(gone(pid) for pid in pool.pids)
+
+
+def test_a_timed_out_page_is_a_fault_of_the_crawl_with_its_url() -> None:
+    crawler = get_crawler(settings_dict={"EXTRACTION_PROCESSES": 1, "EXTRACTION_TIMEOUT": 1.5})
+    extension = ExtractionProcesses.from_crawler(crawler, SITE, hanging)
+    assert extension is not None
+    faults: list[tuple[str, str]] = []
+
+    def recorded(kind: str, url: str, detail: str) -> None:
+        faults.append((kind, url))
+
+    crawler.signals.connect(recorded, fault_recorded)
+    url = URL + "/hang"
+    response = HtmlResponse(url, body=PAGE.encode("windows-1251"), request=Request(url))
+
+    async def run() -> None:
+        extension.spider_opened()
+        try:
+            with pytest.raises(ExtractionTimedOut):
+                await extension.article_item(
+                    response, fetched_at=FETCHED, listing_section=None, listing_year=None
+                )
+        finally:
+            await extension.spider_closed()
+
+    asyncio.run(run())
+    assert faults == [("extraction_timeout", url)]
+    assert crawler.stats.get_value("faults/extraction_timeout") == 1
+    assert crawler.stats.get_value("extraction/workers_died") == 1
 
 
 def badly_logged(page: FetchedPage, site: SiteDefinition, stats: Counts) -> Article | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import pickle
 import signal
@@ -97,8 +98,8 @@ class _Worker:
     too_slow: bool = False
     #: Kills it when it is still on its first page after the pool's timeout.
     deadline: asyncio.TimerHandle | None = None
-    #: Killed for spending longer than the pool's timeout on one page.
-    timed_out: bool = False
+    #: The page it was killed for spending longer than the pool's timeout on.
+    timed_out: _Job | None = None
 
 
 class ExtractionPool:
@@ -116,7 +117,7 @@ class ExtractionPool:
     def __init__(self, setup: WorkerSetup, processes: int, timeout: float | None = None) -> None:
         if processes < 1:
             raise ValueError(f"an extraction pool needs at least one process, not {processes}")
-        if timeout is not None and timeout <= 0:
+        if timeout is not None and not (0 < timeout < math.inf):
             raise ValueError(f"an extraction timeout must be positive seconds, not {timeout}")
         self.setup = setup
         self.site = setup.site
@@ -277,7 +278,7 @@ class ExtractionPool:
         if worker.deadline is not None:
             worker.deadline.cancel()
             worker.deadline = None
-        if worker.jobs and self.timeout is not None:
+        if worker.jobs and self.timeout is not None and not worker.stopping:
             assert self._loop is not None
             worker.deadline = self._loop.call_later(
                 self.timeout, self._overdue, worker, worker.jobs[0]
@@ -285,7 +286,7 @@ class ExtractionPool:
 
     def _overdue(self, worker: _Worker, job: _Job) -> None:
         if worker in self._workers and worker.jobs and worker.jobs[0] is job:
-            worker.timed_out = True
+            worker.timed_out = job
             worker.process.kill()  # its closed socket fails the page, as a death does
 
     async def _lost(self, worker: _Worker) -> None:
@@ -307,14 +308,19 @@ class ExtractionPool:
             self._fail_all(f"site {self.site.name!r}: an extraction worker {how} while starting")
             await self.close()
             return
-        if worker.jobs:
-            held = worker.jobs.popleft()
-            self._queue.extendleft(reversed(worker.jobs))
-            worker.jobs.clear()
-            self._dispatch()  # to the other workers, if any has room
+        held = worker.jobs.popleft() if worker.jobs else None
+        if worker.timed_out is not None and held is not worker.timed_out and held is not None:
+            # The overdue page's answer was already waiting to be read when the deadline
+            # fired (the loop was busy): the page the worker was on had not overrun.
+            worker.jobs.appendleft(held)
+            held = None
+        self._queue.extendleft(reversed(worker.jobs))
+        worker.jobs.clear()
+        self._dispatch()  # to the other workers, if any has room
+        if held is not None:
             if held.future.done():
                 pass  # cancelled while the worker had it
-            elif worker.timed_out:
+            elif held is worker.timed_out:
                 held.future.set_exception(
                     ExtractionTimedOut(
                         f"site {self.site.name!r}: {held.page.url}: extraction took longer "
@@ -329,7 +335,7 @@ class ExtractionPool:
                         f"{how} while extracting it; not archived"
                     )
                 )
-        else:
+        elif worker.timed_out is None:
             logger.warning("site %r: an extraction worker %s; replaced", self.site.name, how)
         self._start_worker()
 
@@ -389,9 +395,16 @@ class ExtractionProcesses:
             raise ValueError(f"EXTRACTION_PROCESSES must be 0 or more, not {processes}")
         if not processes:
             return None
-        timeout = settings.getfloat("EXTRACTION_TIMEOUT")
-        if timeout < 0:
-            raise ValueError(f"EXTRACTION_TIMEOUT must be 0 (no limit) or more, not {timeout}")
+        timeout = settings.get("EXTRACTION_TIMEOUT")
+        try:
+            timeout = float(timeout)
+        except (TypeError, ValueError):
+            timeout = math.nan
+        if not math.isfinite(timeout) or timeout < 0:
+            raise ValueError(
+                "EXTRACTION_TIMEOUT must be 0 (no limit) or more seconds, "
+                f"not {settings.get('EXTRACTION_TIMEOUT')!r}"
+            )
         level = settings.get("LOG_LEVEL") if settings.getbool("LOG_ENABLED") else "CRITICAL"
         if isinstance(level, str):
             level = int(level) if level.isdigit() else logging.getLevelNamesMapping()[level]

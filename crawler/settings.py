@@ -98,9 +98,10 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # so a crawl can use more than one core; 0 extracts them in the crawl's own process.
 EXTRACTION_PROCESSES = 0
 # Seconds a worker may spend on one page before it is killed and the page recorded as an
-# `extraction_timeout` fault (0: no limit). Pages take milliseconds, a 10 MB page about a
-# second; a page that hangs extraction (a pathological regex, a runaway loop in a
-# library) would otherwise hang the crawl. Extraction in the crawl's own process
+# `extraction_timeout` fault (0: no limit). News pages take milliseconds, heavy ones up to
+# seconds (a page of megabytes dense with dates far longer: bench/README.md); a page that
+# hangs extraction (a pathological regex, a runaway loop in a library) would otherwise
+# hang the crawl. Extraction in the crawl's own process
 # (EXTRACTION_PROCESSES = 0) cannot be stopped and has no limit.
 EXTRACTION_TIMEOUT = 60.0
 # Bytes of responses waiting for their callbacks before downloads pause (Scrapy's default

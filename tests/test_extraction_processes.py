@@ -290,6 +290,8 @@ def fetched(url: str) -> FetchedPage:
 
 
 def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> None:
+    pids: list[int] = []
+
     async def run() -> tuple[list[Any], ExtractionPool]:
         pool = ExtractionPool(WorkerSetup(SITE, marked), 2)
         pool.start()
@@ -298,6 +300,7 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
             tasks = [pool.extract(fetched(url)) for url in urls]
             return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
         finally:
+            pids.extend(pool.pids)
             await pool.close()
 
     (good, raised, died, after), pool = asyncio.run(run())
@@ -316,42 +319,92 @@ def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> N
     assert after.item is not None
     assert after.item.raw_page["url"] == "http://127.0.0.1:8750/politics/8"
     assert (pool.started, pool.died, len(pool.usages)) == (3, 1, 2)
-    assert all(gone(pid) for pid in pool.pids)
+    pids.append(int(re.findall(r"\(pid (\d+)\)", str(died))[0]))
+    assert len(set(pids)) == 3
+    assert all(gone(pid) for pid in pids)
 
 
-def hanging(page: FetchedPage, site: SiteDefinition, stats: Counts) -> Article | None:
-    """Extraction that never returns on pages whose URL asks for it (a runaway regex)."""
+def hanging(page: FetchedPage, site: SiteDefinition, stats: Counts) -> None:
+    """Extraction that never returns on pages whose URL asks for it (a runaway regex), and
+    only counts the others (real extraction's first page in a process takes a second)."""
     while page.url.endswith("/hang"):
         time.sleep(1)
-    return extract_article_item(page, site, stats)
+    stats.inc_value(f"test/{page.url}")
 
 
 def test_a_page_over_the_timeout_fails_alone_and_its_worker_is_replaced() -> None:
     """The worker is killed; the pages sent to it after the hanging one are extracted by
     its replacement."""
+    pids: list[int] = []
 
     async def run() -> tuple[list[Any], ExtractionPool]:
         pool = ExtractionPool(WorkerSetup(SITE, hanging), 1, timeout=1.5)
         pool.start()
-        urls = [URL, URL + "/hang", "http://127.0.0.1:8750/politics/8", URL + "/9"]
+        urls = [URL, URL + "/hang", URL + "/8", URL + "/9"]
         try:
             tasks = [pool.extract(fetched(url)) for url in urls]
             return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
         finally:
+            pids.extend(pool.pids)
             await pool.close()
 
     (first, hung, after, last), pool = asyncio.run(run())
     assert isinstance(hung, ExtractionTimedOut)
-    assert re.fullmatch(
+    killed = re.fullmatch(
         rf"site 'demo': {URL}/hang: extraction took longer than 1.5 s \(EXTRACTION_TIMEOUT\); "
-        r"its worker \(pid \d+\) was killed; not archived",
+        r"its worker \(pid (\d+)\) was killed; not archived",
         str(hung),
     )
-    assert [r.item.raw_page["url"] for r in (first, after, last)] == [
-        URL, "http://127.0.0.1:8750/politics/8", URL + "/9",
+    assert killed
+    assert [r.counts for r in (first, after, last)] == [
+        {f"test/{URL}": 1}, {f"test/{URL}/8": 1}, {f"test/{URL}/9": 1},
     ]  # fmt: skip
     assert (pool.started, pool.died) == (2, 1)
-    assert all(gone(pid) for pid in pool.pids)
+    assert all(gone(pid) for pid in [*pids, int(killed[1])])
+
+
+#: Set in a worker process once it has extracted a page ending in /a.
+_after_a = False
+
+
+def slow_after_a(page: FetchedPage, site: SiteDefinition, stats: Counts) -> None:
+    """/a takes 0.3 s; in the worker that took it, /b then takes 5 s (elsewhere none)."""
+    global _after_a
+    if page.url.endswith("/a"):
+        time.sleep(0.3)
+        _after_a = True
+    elif page.url.endswith("/b") and _after_a:
+        time.sleep(5)
+    stats.inc_value(f"test/{page.url}")
+
+
+def test_a_worker_killed_after_its_overdue_page_answered_fails_no_page() -> None:
+    """The crawl's loop, busy past /a's deadline, finds /a's answer waiting only after the
+    deadline has killed the worker, then on /b: /b did not overrun, and is extracted again."""
+
+    async def run() -> tuple[list[Any], ExtractionPool]:
+        pool = ExtractionPool(WorkerSetup(SITE, slow_after_a), 1, timeout=1.0)
+        pool.start()
+        try:
+            await pool.extract(fetched(URL))  # the worker is ready
+            tasks = [asyncio.ensure_future(pool.extract(fetched(URL + p))) for p in ("/a", "/b")]
+            await asyncio.sleep(0.05)  # both sent
+            time.sleep(1.5)  # the crawl's own work holds the loop past /a's deadline
+            return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
+        finally:
+            await pool.close()
+
+    (a, b), pool = asyncio.run(run())
+    assert a.counts == {f"test/{URL}/a": 1}
+    assert b.counts == {f"test/{URL}/b": 1}  # from the replacement worker
+    assert (pool.started, pool.died) == (2, 1)
+
+
+@pytest.mark.parametrize("timeout", ["-1", "nan", "inf", "soon"])
+def test_a_timeout_that_is_not_seconds_is_refused_by_name(timeout: str) -> None:
+    crawler = get_crawler(settings_dict={"EXTRACTION_PROCESSES": 1, "EXTRACTION_TIMEOUT": timeout})
+    with pytest.raises(ValueError, match=f"EXTRACTION_TIMEOUT must be .*, not '{timeout}'"):
+        ExtractionProcesses.from_crawler(crawler, SITE)
 
 
 def test_a_timed_out_page_is_a_fault_of_the_crawl_with_its_url() -> None:

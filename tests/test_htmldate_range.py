@@ -7,12 +7,13 @@ from datetime import datetime
 import pytest
 from htmldate import find_date
 from htmldate.core import date_candidates
+from htmldate.extractors import FREE_TEXT_EXPRESSIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.extract.htmldate_range import _date_candidates, oldest_and_newest
+from crawler.extract.htmldate_range import _date_candidates, _free_text_nodes, oldest_and_newest
 
 FLOOR = datetime(1995, 1, 1)
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -135,3 +136,24 @@ def test_date_candidates_are_htmldate_s(elements: list[tuple[str, str, str]]) ->
     body = "".join(f'<{tag} {name}="{value}">x</{tag}>' for tag, name, value in elements)
     page = tree(f'<div class="info" id="main">{body}<p itemprop="Date" class="a">y</p></div>')
     assert _date_candidates(page) == date_candidates(page, True)
+
+
+_MARKUP = st.recursive(
+    st.sampled_from(["", "t", " ", "<br>", "<!-- c -->", "<img src=x>"]),
+    lambda inner: st.tuples(
+        st.sampled_from(["div", "p", "span", "li", "ul", "h2", "time", "b", "a", "td", "section"]),
+        st.lists(inner, max_size=4),
+        st.sampled_from(["", "tail"]),
+    ).map(lambda e: f"<{e[0]}>{'x'.join(e[1])}</{e[0]}>{e[2]}"),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_MARKUP, max_size=5).map("y".join))
+def test_free_text_is_htmldate_s_expression(body: str) -> None:
+    page = tree(f"<div>{body}</div>")
+    for context in (page, *page.iterdescendants(etree.Element)):
+        expected = FREE_TEXT_EXPRESSIONS(context)
+        found = list(_free_text_nodes(context))
+        assert [(str(t), t.is_tail) for t in found] == [(str(t), t.is_tail) for t in expected]

@@ -93,11 +93,27 @@ T = TypeVar("T")
 _CANDIDATE_CUES = re.compile(f"[Dd]at(?:e|um)|{ID_CLASS_CUES.pattern}|{CLASS_CUES.pattern}")
 
 
-#: `htmldate.extractors.FREE_TEXT_EXPRESSIONS` (`.//*[self::div or self::h2 or ...]/text()`)
-#: as a union of one path per tag: by XPath's rules the same text nodes in the same
-#: (document) order, but libxml2 finds elements by name far faster than it tests each
-#: element against nine names (1.5 against 2.3 ms on the evaluation pages that reach it).
-_FREE_TEXT = etree.XPath(" | ".join(f".//{tag}/text()" for tag in FAST_TAGS))
+#: Every text node under the context node, in document order: one walk, in C.
+_TEXT_NODES = etree.XPath(".//text()")
+_FREE_TEXT_TAGS = frozenset(FAST_TAGS)
+
+
+def _free_text_nodes(tree: HtmlElement) -> Iterator[str]:
+    """The text nodes `htmldate.extractors.FREE_TEXT_EXPRESSIONS` gives
+    (`.//*[self::div or self::h2 or ...]/text()`), in the same (document) order.
+
+    libxml2 evaluates that expression, and a union of one such path per tag, in time
+    that grows with the square of the page: 0.7 s for a 1 MB page of paragraphs, 3.8 s
+    for 2 MB (a crawl's pages may reach DOWNLOAD_MAXSIZE). One walk over the text nodes,
+    keeping those whose parent is a descendant with one of the names, is linear (54 and
+    92 ms), and on the 1,000 evaluation pages it takes 1.1 ms a page against the union's
+    1.5.
+    """
+    for text in _TEXT_NODES(tree):
+        owner = text.getparent()  # the element whose .text or .tail it is
+        parent = owner if text.is_text else owner.getparent()
+        if parent is not None and parent is not tree and parent.tag in _FREE_TEXT_TAGS:
+            yield text
 
 
 def oldest_and_newest(
@@ -238,7 +254,7 @@ def _steps(tree: HtmlElement, url: str | None, shared: _Shared) -> Iterator[Step
     )
     segments = [
         segment
-        for segment in (s.strip() for s in _FREE_TEXT(search_tree))
+        for segment in (s.strip() for s in _free_text_nodes(search_tree))
         if MIN_SEGMENT_LEN < len(segment) < MAX_SEGMENT_LEN
     ]
     yield lambda options: _free_text(segments, options) or _search_page(html, options, shared)

@@ -215,6 +215,17 @@ def _story(count: int) -> list[str]:
     return [f"Paragraph {i} of the story. {PROSE}" for i in range(count)]
 
 
+@pytest.mark.timeout(60)
+def test_a_page_of_tens_of_thousands_of_blocks_is_read_in_linear_time() -> None:
+    """trafilatura's fallback (justext) takes time growing with the square of a page's
+    short blocks: 20,000 of them took 28 s, these 40,000 would take two minutes. Beyond
+    FALLBACK_MAX_ELEMENTS it runs without it, in a few seconds here; the timeout
+    only catches a return of the quadratic path."""
+    blocks = "<div><span>x</span></div>" * 40_000
+    article = extract(page(body=f"<h1>Budget</h1><article><p>{PROSE}</p></article>{blocks}"))
+    assert article.body == [PROSE]
+
+
 def test_a_hidden_copy_of_the_story_is_not_read() -> None:
     # Some pages carry a second, hidden copy of the story for machines (microdata): a
     # reader never sees it twice, nor the metadata values beside it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.extract.htmldate_range import _date_candidates, oldest_and_newest
+from crawler.extract.htmldate_range import (
+    NEAR_DIGIT_PATTERNS,
+    _date_candidates,
+    _NearDigits,
+    digit_stretches,
+    oldest_and_newest,
+)
 
 FLOOR = datetime(1995, 1, 1)
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -135,3 +142,43 @@ def test_date_candidates_are_htmldate_s(elements: list[tuple[str, str, str]]) ->
     body = "".join(f'<{tag} {name}="{value}">x</{tag}>' for tag, name, value in elements)
     page = tree(f'<div class="info" id="main">{body}<p itemprop="Date" class="a">y</p></div>')
     assert _date_candidates(page) == date_candidates(page, True)
+
+
+def test_near_digit_patterns_are_the_ones_whose_reach_was_read() -> None:
+    """`NEAR_DIGIT_PATTERNS`'s reach (1 before the first digit, 6 looked back, 1 after
+    the last, 1 between digits) was read off these patterns: a new htmldate must be read
+    again, not trusted."""
+    assert sorted(p.pattern for p in NEAR_DIGIT_PATTERNS) == sorted(
+        [
+            r"/([0-9]{4}/[0-9]{2}/[0-9]{2})[01/]",
+            r"\D([0-9]{4}[/.-][0-9]{2}[/.-][0-9]{2})\D",
+            r"\D([0-3]?[0-9][/.-][0-1]?[0-9][/.-][0-9]{4})\D",
+            r"(\D19[0-9]{2}[01][0-9][0-3][0-9]\D|\D20[0-9]{2}[01][0-9][0-3][0-9]\D)",
+            r"\D([0-3]?[0-9]/[0-1]?[0-9]/[0129][0-9]|[0-3][0-9]\.[01][0-9]\.[0129][0-9])\D",
+            r"\D([12][0-9]{3}[/.-](?:1[0-2]|0[1-9]))\D",
+            r"\D([0-1]?[0-9][/.-][12][0-9]{3})\D",
+            r"(?<!w3.org)\D((?:199[0-9]|20[0-3][0-9]))\D",
+        ]
+    )
+    assert all(p.flags == re.UNICODE for p in NEAR_DIGIT_PATTERNS)
+
+
+#: Pieces of pages around dates: digits of every kind (an Arabic-Indic one is no `\D`
+#: and no `[0-9]`), separators, the look-behind's `w3.org`, stretches of text.
+_PAGE_PIECES = st.sampled_from(
+    ["2019", "1998", "03", "4", "12", "0", "20190304", "/", ".", "-", " ", "w3.org", "x",
+     "\u0663", "\n", "<p>", "a" * 9, "2019/03/04/", "4.3.2019", "© 2016", "12/2020"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+def test_stretches_find_what_the_whole_page_does(html: str) -> None:
+    stretches = digit_stretches(html)
+    for pattern in NEAR_DIGIT_PATTERNS:
+        assert _NearDigits(pattern, stretches).findall(html) == pattern.findall(html)
+
+
+def test_stretches_skip_text_without_digits() -> None:
+    html = "a" * 100 + "2019-03-04" + "b" * 100 + "5" + "c" * 50
+    assert digit_stretches(html) == [(92, 112), (202, 213)]

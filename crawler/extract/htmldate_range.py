@@ -99,6 +99,30 @@ _CANDIDATE_CUES = re.compile(f"[Dd]at(?:e|um)|{ID_CLASS_CUES.pattern}|{CLASS_CUE
 #: element against nine names (1.5 against 2.3 ms on the evaluation pages that reach it).
 _FREE_TEXT = etree.XPath(" | ".join(f".//{tag}/text()" for tag in FAST_TAGS))
 
+#: `search_page`'s patterns whose matches stay next to an ASCII digit: each match holds
+#: one, starts at most 1 character before its first (`\D` or `/`), ends at most 1 after
+#: its last, and has at most 1 character between two of its digits; `SIMPLE_PATTERN`
+#: also looks back 6 characters before its start (`(?<!w3.org)`). COPYRIGHT_PATTERN
+#: reaches 109 characters back, and its literal start is fast on a whole page anyway.
+#: tests/test_htmldate_range.py holds these to htmldate's pinned patterns.
+NEAR_DIGIT_PATTERNS = frozenset(
+    {
+        *THREE_COMP_PATTERNS,
+        SELECT_YMD_PATTERN,
+        DATESTRINGS_PATTERN,
+        SLASHES_PATTERN,
+        YYYYMM_PATTERN,
+        MMYYYY_PATTERN,
+        SIMPLE_PATTERN,
+    }
+)
+#: How far a stretch reaches before its first digit and after its last: more than the
+#: patterns above reach (1 + 6 before, 1 after), and more together than 1 character
+#: between two digits of a match.
+_BEFORE_DIGITS = 8
+_AFTER_DIGITS = 2
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
 
 def oldest_and_newest(
     tree: HtmlElement, url: str | None, min_date: datetime, max_date: datetime
@@ -279,10 +303,13 @@ def _search_page(html: str, options: Extractor, shared: _Shared) -> str | None:
     both questions; only the choice among the counted dates depends on the question."""
 
     def years(pattern: Pattern[str], yearpat: Pattern[str]) -> Counter[str]:
+        scanned: Any = pattern
+        if pattern in NEAR_DIGIT_PATTERNS:
+            scanned = _NearDigits(pattern, shared("stretches", lambda: digit_stretches(html)))
         return shared(
             ("years", pattern, yearpat),
             lambda: plausible_year_filter(
-                html, pattern=pattern, yearpat=yearpat, earliest=options.min, latest=options.max
+                html, pattern=scanned, yearpat=yearpat, earliest=options.min, latest=options.max
             ),
         )
 
@@ -340,3 +367,44 @@ def _search_page(html: str, options: Extractor, shared: _Shared) -> str | None:
     if best is not None:
         return _finalize_candidate(datetime(int(best[1]), 1, 1), copyear, options)
     return None
+
+
+def digit_stretches(html: str) -> list[tuple[int, int]]:
+    """The (start, end) stretches of ``html`` that hold its ASCII digits, each reaching
+    `_BEFORE_DIGITS` before its first digit and `_AFTER_DIGITS` after its last, in order
+    and apart by more than that: every match of `NEAR_DIGIT_PATTERNS`, with what it
+    looks back at, lies inside one stretch. Only overlapping stretches are joined:
+    joining near ones saves calls but scans more, which costs more on news pages."""
+    stretches: list[tuple[int, int]] = []
+    for run in _DIGIT_RUN.finditer(html):
+        start, end = max(run.start() - _BEFORE_DIGITS, 0), run.end() + _AFTER_DIGITS
+        if stretches and start <= stretches[-1][1]:  # overlapping: one stretch
+            start = stretches.pop()[0]
+        stretches.append((start, min(end, len(html))))
+    return stretches
+
+
+class _NearDigits:
+    """A pattern of `NEAR_DIGIT_PATTERNS` whose `findall` scans only the page's
+    `digit_stretches`: the same matches in the same order as over the whole page, with
+    a third of the page to scan (its text and most of its markup hold no digit).
+
+    A match of the whole page has its digits within one stretch (stretches are further
+    apart than two digits of a match), so it starts and ends inside that stretch and
+    is a match of the stretch: the scan of a stretch stops at its end
+    (``findall(html, start, end)``) but looks back before its start as over the whole
+    page, and the patterns look neither ahead nor at the end of the text. No match
+    starts between stretches, where no digit is near enough. The scan of the whole
+    page meets each stretch with its previous match ended before it, as the stretch's
+    own scan starts, and tries the same paths in the same order at each position.
+    """
+
+    def __init__(self, pattern: Pattern[str], stretches: list[tuple[int, int]]) -> None:
+        self._pattern = pattern
+        self._stretches = stretches
+
+    def findall(self, html: str) -> list[Any]:
+        found: list[Any] = []
+        for start, end in self._stretches:
+            found += self._pattern.findall(html, start, end)
+        return found

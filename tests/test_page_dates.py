@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.dates import CLOCK_SKEW
 from crawler.extract import extract_article
 from crawler.extract.article import generic_dates
-from crawler.extract.date_candidates import _in_foreign_block, is_list, url_date
+from crawler.extract.date_candidates import _in_foreign_block, is_date_element, is_list, url_date
 from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
@@ -626,3 +626,42 @@ def test_foreign_blocks_known_along_the_way_give_the_same_answers(markup: str) -
     elements = list(root.iter())
     for element in [*elements, *reversed(elements)]:
         assert _in_foreign_block(element, known) == _in_foreign_block(element)
+
+
+_DATE_WORDS = ("date", "time", "publish", "posted", "meta", "created")
+#: The element lists the rings read before they walked in Python: libxml2's XPath of the
+#: elements with a class, id or itemprop, or a <time>.
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["div", "span", "time", "p"]),
+            st.sampled_from(["class", "id", "itemprop", "title", "CLASS"]),
+            st.sampled_from(["", "x", "Date", "post-META", "TIMEstamp", "publish", "dat e", " "]),
+            st.booleans(),
+        ),
+        max_size=8,
+    )
+)
+def test_date_elements_as_the_words_and_the_marked_elements_say(
+    elements: list[tuple[str, str, str, bool]],
+) -> None:
+    """The rings' walk finds the elements the XPath did, and the test's shortcut for
+    elements without a class, id or itemprop answers as the words do."""
+    body = "".join(
+        f'<{tag} {name}="{value}">x<!-- c -->' + ("" if nested else f"</{tag}>")
+        for tag, name, value, nested in elements
+    )
+    root = etree.HTML(f"<html><body><div>{body}</div></body></html>").find("body/div")
+    found = [e for e in root.iter(etree.Element) if is_date_element(e)]
+    assert found == [e for e in _MARKED(root) if is_date_element(e)]
+    for element in root.iter():
+        if not isinstance(element.tag, str):  # a comment
+            assert not is_date_element(element)
+            continue
+        markup = " ".join(element.get(a, "") for a in ("class", "id", "itemprop")).lower()
+        expected = element.tag == "time" or any(word in markup for word in _DATE_WORDS)
+        assert is_date_element(element) == expected

@@ -283,8 +283,10 @@ def _date_candidates(tree: HtmlElement) -> list[HtmlElement]:
             candidates.append(element)
             continue
         get = element.get
-        if (
-            cue(get("id", "")) or cue(get("class", "")) or cue(get("itemprop", ""))
+        if (  # most elements have none of the three: no pattern search
+            ((value := get("id")) and cue(value))
+            or ((value := get("class")) and cue(value))
+            or ((value := get("itemprop")) and cue(value))
         ) and is_date_candidate(element):
             candidates.append(element)
     return candidates

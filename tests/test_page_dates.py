@@ -18,7 +18,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.dates import CLOCK_SKEW
-from crawler.extract import extract_article
+from crawler.extract import extract_article, page_dates
 from crawler.extract.article import generic_dates
 from crawler.extract.date_candidates import _in_foreign_block, is_date_element, is_list, url_date
 from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
@@ -665,3 +665,35 @@ def test_date_elements_as_the_words_and_the_marked_elements_say(
         markup = " ".join(element.get(a, "") for a in ("class", "id", "itemprop")).lower()
         expected = element.tag == "time" or any(word in markup for word in _DATE_WORDS)
         assert is_date_element(element) == expected
+
+
+_PRINTED = st.sampled_from(
+    ["4 March 2019", "5 March 2019", "2 March 2019", "Updated 6 March 2019", "4 hours ago", "x"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        ["2019-03-04T23:30:00Z", "2019-03-04T10:00:00+01:00", "2019-03-04", "2019-03-05T01:00Z"]
+    ),
+    st.lists(_PRINTED, max_size=4),
+    st.lists(_PRINTED, max_size=4),
+    st.booleans(),
+)
+def test_the_first_ring_settles_a_machine_date_as_both_rings_do(
+    raw: str, first: list[str], second: list[str], modified: bool
+) -> None:
+    """A page whose headline's block settles its machine date without the next ring
+    (`_settled_by_first_ring`) gets the date reading both rings gives."""
+    spans = lambda texts: "".join(f'<span class="date">{t}</span>' for t in texts)  # noqa: E731
+    head = meta("article:published_time", raw, "property") + (
+        meta("article:modified_time", "2019-03-07T10:00:00Z", "property") if modified else ""
+    )
+    body = f"<article><div><h1>Budget</h1>{spans(first)}</div>{spans(second)}{PROSE}</article>"
+    berlin = replace(SITE, timezone="Europe/Berlin")
+    fast = dates_of(head, body, site=berlin)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_dates, "_settled_by_first_ring", lambda found, ring: False)
+        slow = dates_of(head, body, site=berlin)
+    assert fast == slow

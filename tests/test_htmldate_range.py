@@ -167,7 +167,7 @@ def test_near_digit_patterns_are_the_ones_whose_reach_was_read() -> None:
 #: and no `[0-9]`), separators, the look-behind's `w3.org`, stretches of text.
 _PAGE_PIECES = st.sampled_from(
     ["2019", "1998", "03", "4", "12", "0", "20190304", "/", ".", "-", " ", "w3.org", "x",
-     "\u0663", "\n", "<p>", "a" * 9, "2019/03/04/", "4.3.2019", "© 2016", "12/2020"]
+     "\u0663", "\n", "<p>", "a" * 9, "b" * 11, "2019/03/04/", "4.3.2019", "© 2016", "12/2020"]
 )  # fmt: skip
 
 
@@ -177,6 +177,31 @@ def test_stretches_find_what_the_whole_page_does(html: str) -> None:
     stretches = digit_stretches(html)
     for pattern in NEAR_DIGIT_PATTERNS:
         assert _NearDigits(pattern, stretches).findall(html) == pattern.findall(html)
+
+
+def stretches_run_by_run(html: str) -> list[tuple[int, int]]:
+    """`digit_stretches` by its definition: each run of digits with its reach, joined
+    with the previous one when they overlap."""
+    stretches: list[tuple[int, int]] = []
+    for run in re.finditer("[0-9]+", html):
+        start, end = max(run.start() - 8, 0), min(run.end() + 2, len(html))
+        if stretches and start <= stretches[-1][1]:
+            start = stretches.pop()[0]
+        stretches.append((start, end))
+    return stretches
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+def test_stretches_by_the_gaps_between_them(html: str) -> None:
+    assert digit_stretches(html) == stretches_run_by_run(html)
+
+
+@pytest.mark.parametrize(
+    "html", ["", "x", "1", "a1", "1a", "1" + "a" * 10, "1" + "a" * 11, "a" * 11 + "1", "1a1"]
+)
+def test_stretches_at_the_ends_of_the_page(html: str) -> None:
+    assert digit_stretches(html) == stretches_run_by_run(html)
 
 
 def test_stretches_skip_text_without_digits() -> None:

@@ -303,6 +303,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             wall = statistics.median(timing.seconds) / base
             cpu = statistics.median(timing.cpu_seconds) / cpu_base
             print(f"  ours / {name}: {wall:.2f}x; {cpu:.2f}x")
+            rounds = [
+                theirs / own
+                for theirs, own in zip(timing.cpu_seconds, results[first].cpu_seconds, strict=True)
+            ]
+            print(f"    CPU, round by round: {' '.join(f'{r:.2f}x' for r in rounds)}")
     if not args.no_htmldate:
         extensive = statistics.median(results["htmldate extensive (this run)"].seconds)
         layer = statistics.median(parsed_seconds(pages, reference, args.repeat))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -13,7 +14,14 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
-from crawler.extract.htmldate_range import _date_candidates, _free_text_nodes, oldest_and_newest
+from crawler.extract.htmldate_range import (
+    NEAR_DIGIT_PATTERNS,
+    _date_candidates,
+    _free_text_nodes,
+    _NearDigits,
+    digit_stretches,
+    oldest_and_newest,
+)
 
 FLOOR = datetime(1995, 1, 1)
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -157,3 +165,68 @@ def test_free_text_is_htmldate_s_expression(body: str) -> None:
         expected = FREE_TEXT_EXPRESSIONS(context)
         found = list(_free_text_nodes(context))
         assert [(str(t), t.is_tail) for t in found] == [(str(t), t.is_tail) for t in expected]
+
+
+def test_near_digit_patterns_are_the_ones_whose_reach_was_read() -> None:
+    """`NEAR_DIGIT_PATTERNS`'s reach (1 before the first digit, 6 looked back, 1 after
+    the last, 1 between digits) was read off these patterns: a new htmldate must be read
+    again, not trusted."""
+    assert sorted(p.pattern for p in NEAR_DIGIT_PATTERNS) == sorted(
+        [
+            r"/([0-9]{4}/[0-9]{2}/[0-9]{2})[01/]",
+            r"\D([0-9]{4}[/.-][0-9]{2}[/.-][0-9]{2})\D",
+            r"\D([0-3]?[0-9][/.-][0-1]?[0-9][/.-][0-9]{4})\D",
+            r"(\D19[0-9]{2}[01][0-9][0-3][0-9]\D|\D20[0-9]{2}[01][0-9][0-3][0-9]\D)",
+            r"\D([0-3]?[0-9]/[0-1]?[0-9]/[0129][0-9]|[0-3][0-9]\.[01][0-9]\.[0129][0-9])\D",
+            r"\D([12][0-9]{3}[/.-](?:1[0-2]|0[1-9]))\D",
+            r"\D([0-1]?[0-9][/.-][12][0-9]{3})\D",
+            r"(?<!w3.org)\D((?:199[0-9]|20[0-3][0-9]))\D",
+        ]
+    )
+    assert all(p.flags == re.UNICODE for p in NEAR_DIGIT_PATTERNS)
+
+
+#: Pieces of pages around dates: digits of every kind (an Arabic-Indic one is no `\D`
+#: and no `[0-9]`), separators, the look-behind's `w3.org`, stretches of text.
+_PAGE_PIECES = st.sampled_from(
+    ["2019", "1998", "03", "4", "12", "0", "20190304", "/", ".", "-", " ", "w3.org", "x",
+     "\u0663", "\n", "<p>", "a" * 9, "b" * 11, "2019/03/04/", "4.3.2019", "© 2016", "12/2020"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+def test_stretches_find_what_the_whole_page_does(html: str) -> None:
+    stretches = digit_stretches(html)
+    for pattern in NEAR_DIGIT_PATTERNS:
+        assert _NearDigits(pattern, stretches).findall(html) == pattern.findall(html)
+
+
+def stretches_run_by_run(html: str) -> list[tuple[int, int]]:
+    """`digit_stretches` by its definition: each run of digits with its reach, joined
+    with the previous one when they overlap."""
+    stretches: list[tuple[int, int]] = []
+    for run in re.finditer("[0-9]+", html):
+        start, end = max(run.start() - 8, 0), min(run.end() + 2, len(html))
+        if stretches and start <= stretches[-1][1]:
+            start = stretches.pop()[0]
+        stretches.append((start, end))
+    return stretches
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=40).map("".join))
+def test_stretches_by_the_gaps_between_them(html: str) -> None:
+    assert digit_stretches(html) == stretches_run_by_run(html)
+
+
+@pytest.mark.parametrize(
+    "html", ["", "x", "1", "a1", "1a", "1" + "a" * 10, "1" + "a" * 11, "a" * 11 + "1", "1a1"]
+)
+def test_stretches_at_the_ends_of_the_page(html: str) -> None:
+    assert digit_stretches(html) == stretches_run_by_run(html)
+
+
+def test_stretches_skip_text_without_digits() -> None:
+    html = "a" * 100 + "2019-03-04" + "b" * 100 + "5" + "c" * 50
+    assert digit_stretches(html) == [(92, 112), (202, 213)]

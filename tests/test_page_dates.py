@@ -18,9 +18,9 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.dates import CLOCK_SKEW
-from crawler.extract import extract_article
+from crawler.extract import extract_article, page_dates
 from crawler.extract.article import generic_dates
-from crawler.extract.date_candidates import _in_foreign_block, is_list, url_date
+from crawler.extract.date_candidates import _in_foreign_block, is_date_element, is_list, url_date
 from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
@@ -626,3 +626,74 @@ def test_foreign_blocks_known_along_the_way_give_the_same_answers(markup: str) -
     elements = list(root.iter())
     for element in [*elements, *reversed(elements)]:
         assert _in_foreign_block(element, known) == _in_foreign_block(element)
+
+
+_DATE_WORDS = ("date", "time", "publish", "posted", "meta", "created")
+#: The element lists the rings read before they walked in Python: libxml2's XPath of the
+#: elements with a class, id or itemprop, or a <time>.
+_MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @itemprop]")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["div", "span", "time", "p"]),
+            st.sampled_from(["class", "id", "itemprop", "title", "CLASS"]),
+            st.sampled_from(["", "x", "Date", "post-META", "TIMEstamp", "publish", "dat e", " "]),
+            st.booleans(),
+        ),
+        max_size=8,
+    )
+)
+def test_date_elements_as_the_words_and_the_marked_elements_say(
+    elements: list[tuple[str, str, str, bool]],
+) -> None:
+    """The rings' walk finds the elements the XPath did, and the test's shortcut for
+    elements without a class, id or itemprop answers as the words do."""
+    body = "".join(
+        f'<{tag} {name}="{value}">x<!-- c -->' + ("" if nested else f"</{tag}>")
+        for tag, name, value, nested in elements
+    )
+    root = etree.HTML(f"<html><body><div>{body}</div></body></html>").find("body/div")
+    found = [e for e in root.iter(etree.Element) if is_date_element(e)]
+    assert found == [e for e in _MARKED(root) if is_date_element(e)]
+    for element in root.iter():
+        if not isinstance(element.tag, str):  # a comment
+            assert not is_date_element(element)
+            continue
+        markup = " ".join(element.get(a, "") for a in ("class", "id", "itemprop")).lower()
+        expected = element.tag == "time" or any(word in markup for word in _DATE_WORDS)
+        assert is_date_element(element) == expected
+
+
+_PRINTED = st.sampled_from(
+    ["4 March 2019", "5 March 2019", "2 March 2019", "Updated 6 March 2019", "4 hours ago", "x"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        ["2019-03-04T23:30:00Z", "2019-03-04T10:00:00+01:00", "2019-03-04", "2019-03-05T01:00Z"]
+    ),
+    st.lists(_PRINTED, max_size=4),
+    st.lists(_PRINTED, max_size=4),
+    st.booleans(),
+)
+def test_the_first_ring_settles_a_machine_date_as_both_rings_do(
+    raw: str, first: list[str], second: list[str], modified: bool
+) -> None:
+    """A page whose headline's block settles its machine date without the next ring
+    (`_settled_by_first_ring`) gets the date reading both rings gives."""
+    spans = lambda texts: "".join(f'<span class="date">{t}</span>' for t in texts)  # noqa: E731
+    head = meta("article:published_time", raw, "property") + (
+        meta("article:modified_time", "2019-03-07T10:00:00Z", "property") if modified else ""
+    )
+    body = f"<article><div><h1>Budget</h1>{spans(first)}</div>{spans(second)}{PROSE}</article>"
+    berlin = replace(SITE, timezone="Europe/Berlin")
+    fast = dates_of(head, body, site=berlin)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_dates, "_settled_by_first_ring", lambda found, ring: False)
+        slow = dates_of(head, body, site=berlin)
+    assert fast == slow

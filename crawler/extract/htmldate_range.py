@@ -115,6 +115,33 @@ def _free_text_nodes(tree: HtmlElement) -> Iterator[str]:
         if parent is not None and parent is not tree and parent.tag in _FREE_TEXT_TAGS:
             yield text
 
+#: `search_page`'s patterns whose matches stay next to an ASCII digit: each match holds
+#: one, starts at most 1 character before its first (`\D` or `/`), ends at most 1 after
+#: its last, and has at most 1 character between two of its digits; `SIMPLE_PATTERN`
+#: also looks back 6 characters before its start (`(?<!w3.org)`). COPYRIGHT_PATTERN
+#: reaches 109 characters back, and its literal start is fast on a whole page anyway.
+#: tests/test_htmldate_range.py holds these to htmldate's pinned patterns.
+NEAR_DIGIT_PATTERNS = frozenset(
+    {
+        *THREE_COMP_PATTERNS,
+        SELECT_YMD_PATTERN,
+        DATESTRINGS_PATTERN,
+        SLASHES_PATTERN,
+        YYYYMM_PATTERN,
+        MMYYYY_PATTERN,
+        SIMPLE_PATTERN,
+    }
+)
+#: How far a stretch reaches before its first digit and after its last: more than the
+#: patterns above reach (1 + 6 before, 1 after), and more together than 1 character
+#: between two digits of a match.
+_BEFORE_DIGITS = 8
+_AFTER_DIGITS = 2
+_DIGIT = re.compile(r"[0-9]")
+#: Text without a digit long enough to part two stretches: they would overlap across a
+#: shorter one.
+_DIGITLESS = re.compile(f"[^0-9]{{{_BEFORE_DIGITS + _AFTER_DIGITS + 1},}}")
+
 
 def oldest_and_newest(
     tree: HtmlElement, url: str | None, min_date: datetime, max_date: datetime
@@ -275,8 +302,10 @@ def _date_candidates(tree: HtmlElement) -> list[HtmlElement]:
             candidates.append(element)
             continue
         get = element.get
-        if (
-            cue(get("id", "")) or cue(get("class", "")) or cue(get("itemprop", ""))
+        if (  # most elements have none of the three: no pattern search
+            ((value := get("id")) and cue(value))
+            or ((value := get("class")) and cue(value))
+            or ((value := get("itemprop")) and cue(value))
         ) and is_date_candidate(element):
             candidates.append(element)
     return candidates
@@ -295,10 +324,13 @@ def _search_page(html: str, options: Extractor, shared: _Shared) -> str | None:
     both questions; only the choice among the counted dates depends on the question."""
 
     def years(pattern: Pattern[str], yearpat: Pattern[str]) -> Counter[str]:
+        scanned: Any = pattern
+        if pattern in NEAR_DIGIT_PATTERNS:
+            scanned = _NearDigits(pattern, shared("stretches", lambda: digit_stretches(html)))
         return shared(
             ("years", pattern, yearpat),
             lambda: plausible_year_filter(
-                html, pattern=pattern, yearpat=yearpat, earliest=options.min, latest=options.max
+                html, pattern=scanned, yearpat=yearpat, earliest=options.min, latest=options.max
             ),
         )
 
@@ -356,3 +388,54 @@ def _search_page(html: str, options: Extractor, shared: _Shared) -> str | None:
     if best is not None:
         return _finalize_candidate(datetime(int(best[1]), 1, 1), copyear, options)
     return None
+
+
+def digit_stretches(html: str) -> list[tuple[int, int]]:
+    """The (start, end) stretches of ``html`` that hold its ASCII digits, each reaching
+    `_BEFORE_DIGITS` before its first digit and `_AFTER_DIGITS` after its last, in order
+    and apart by more than that: every match of `NEAR_DIGIT_PATTERNS`, with what it
+    looks back at, lies inside one stretch. Only stretches that would overlap are
+    joined: joining near ones saves calls but scans more, which costs more on news
+    pages. Found by the runs of text without a digit that part them (`_DIGITLESS`),
+    far fewer than the runs of digits on a page full of numbers."""
+    first = _DIGIT.search(html)
+    if first is None:
+        return []
+    stretches = []
+    start = max(first.start() - _BEFORE_DIGITS, 0)
+    for gap in _DIGITLESS.finditer(html, first.start()):
+        stretches.append((start, gap.start() + _AFTER_DIGITS))
+        if gap.end() == len(html):
+            return stretches
+        start = gap.end() - _BEFORE_DIGITS
+    end = len(html)  # after the last digit, fewer than a gap's characters from the end
+    while not "0" <= html[end - 1] <= "9":
+        end -= 1
+    stretches.append((start, min(end + _AFTER_DIGITS, len(html))))
+    return stretches
+
+
+class _NearDigits:
+    """A pattern of `NEAR_DIGIT_PATTERNS` whose `findall` scans only the page's
+    `digit_stretches`: the same matches in the same order as over the whole page, with
+    a third of the page to scan (its text and most of its markup hold no digit).
+
+    A match of the whole page has its digits within one stretch (stretches are further
+    apart than two digits of a match), so it starts and ends inside that stretch and
+    is a match of the stretch: the scan of a stretch stops at its end
+    (``findall(html, start, end)``) but looks back before its start as over the whole
+    page, and the patterns look neither ahead nor at the end of the text. No match
+    starts between stretches, where no digit is near enough. The scan of the whole
+    page meets each stretch with its previous match ended before it, as the stretch's
+    own scan starts, and tries the same paths in the same order at each position.
+    """
+
+    def __init__(self, pattern: Pattern[str], stretches: list[tuple[int, int]]) -> None:
+        self._pattern = pattern
+        self._stretches = stretches
+
+    def findall(self, html: str) -> list[Any]:
+        found: list[Any] = []
+        for start, end in self._stretches:
+            found += self._pattern.findall(html, start, end)
+        return found

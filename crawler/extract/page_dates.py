@@ -206,7 +206,10 @@ def find_dates(
     near = cache(lambda: rings().upto(NEAR_RINGS))
     unreadable: list[tuple[str, str]] = []
     contradicted: list[PageDate] = []
-    published = _published(page, url, context, meta, sources, texts, near, unreadable, contradicted)
+    first_ring = cache(lambda: rings().upto(1))
+    published = _published(
+        page, url, context, meta, sources, texts, near, first_ring, unreadable, contradicted
+    )
     order = (*MACHINE_ORDER, "text")
     # A modification printed as such is a dateline's: next to the headline.
     modified = _first(_candidates(page, meta, "modified", order, sources, near), context)
@@ -239,6 +242,7 @@ def _published(
     sources: Collection[str],
     texts: Callable[[], list[tuple[str, bool]]],
     near: Callable[[], list[tuple[str, bool]]],
+    first_ring: Callable[[], list[tuple[str, bool]]],
     unreadable: list[tuple[str, str]],
     contradicted: list[PageDate],
 ) -> PageDate | None:
@@ -267,6 +271,8 @@ def _published(
         elif found.relative:
             continue  # "2 hours ago" in machine data: no surer than text
         elif in_url is None:
+            if "text" in sources and _settled_by_first_ring(found, first_ring()):
+                return found
             found = _on_printed_day(found, printed(), context)
             return shown_instead(found, printed(), context) or found
         elif _falls_on(found.value, in_url.day):
@@ -287,6 +293,22 @@ def _published(
         or (_first(_dated(texts_found()), context) if listed else None)
         or _first(iter(texts_found()), context, relative=True)
     )
+
+
+def _settled_by_first_ring(found: PageDate, first_ring: list[tuple[str, bool]]) -> bool:
+    """Whether the headline's own block leaves ``found`` as it is, whatever the next ring
+    holds: then that ring is not read (most of a page's date elements are there).
+
+    Ring by ring, the dates printed by the headline (`printed_days`) begin with this
+    ring's. If this ring is a list, so are both rings: no printed date, ``found`` stands.
+    Otherwise, if the first printed date may print ``found``'s day (`_may_print`), both
+    `_on_printed_day` and `shown_instead` stop at it and keep ``found``; and if both rings
+    are a list, no printed date is left to change it.
+    """
+    if is_list([("text", text) for text, modified in first_ring if not modified]):
+        return True
+    printed = printed_days(first_ring)
+    return bool(printed) and _may_print(printed[0], found.day)
 
 
 def _htmldate_unsure(oldest: PageDate, newest: PageDate | None) -> bool:

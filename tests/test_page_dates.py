@@ -644,18 +644,21 @@ _MARKED = etree.XPath("descendant-or-self::*[self::time or @class or @id or @ite
             st.booleans(),
         ),
         max_size=8,
-    )
+    ),
+    st.sampled_from(["", 'class="post-meta"', 'id="x"', 'itemprop="datePublished"']),
 )
 def test_date_elements_as_the_words_and_the_marked_elements_say(
-    elements: list[tuple[str, str, str, bool]],
+    elements: list[tuple[str, str, str, bool]], marking: str
 ) -> None:
-    """The rings' walk finds the elements the XPath did, and the test's shortcut for
-    elements without a class, id or itemprop answers as the words do."""
+    """The rings' walk finds the elements the XPath did, the ring's own block included,
+    and the test's shortcut for elements without a class, id or itemprop answers as the
+    words do."""
     body = "".join(
-        f'<{tag} {name}="{value}">x<!-- c -->' + ("" if nested else f"</{tag}>")
+        f'<{tag} {name}="{value}">x<!-- c --><?pi x?>' + ("" if nested else f"</{tag}>")
         for tag, name, value, nested in elements
     )
-    root = etree.HTML(f"<html><body><div>{body}</div></body></html>").find("body/div")
+    page = etree.HTML(f"<html><body><div {marking}>{body}</div></body></html>")
+    root = page.find("body/div")
     found = [e for e in root.iter(etree.Element) if is_date_element(e)]
     assert found == [e for e in _MARKED(root) if is_date_element(e)]
     for element in root.iter():

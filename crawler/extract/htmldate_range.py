@@ -115,6 +115,7 @@ def _free_text_nodes(tree: HtmlElement) -> Iterator[str]:
         if parent is not None and parent is not tree and parent.tag in _FREE_TEXT_TAGS:
             yield text
 
+
 #: `search_page`'s patterns whose matches stay next to an ASCII digit: each match holds
 #: one, starts at most 1 character before its first (`\D` or `/`), ends at most 1 after
 #: its last, and has at most 1 character between two of its digits; `SIMPLE_PATTERN`

@@ -145,7 +145,7 @@ def _linked_articles(root: HtmlElement, articles: _PageLinks) -> dict[HtmlElemen
         key = articles.key(anchor.get("href", ""))
         if key is None:
             continue
-        block = anchor.getparent()
+        block = anchor  # an anchor may hold others (libxml2 keeps nested <a>)
         while block is not None:
             found = blocks.get(block)
             if found in (key, _SEVERAL):

@@ -289,21 +289,27 @@ def fetched(url: str) -> FetchedPage:
     return FetchedPage.of(response, fetched_at=FETCHED, listing_section=None, listing_year=None)
 
 
-def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> None:
+def extract_all(pool: ExtractionPool, urls: list[str]) -> tuple[list[Any], list[int]]:
+    """Each URL's extraction (or exception) by the pool, started and then closed, and the
+    pids of its workers just before it closed (a closed pool lists none)."""
     pids: list[int] = []
 
-    async def run() -> tuple[list[Any], ExtractionPool]:
-        pool = ExtractionPool(WorkerSetup(SITE, marked), 2)
+    async def run() -> list[Any]:
         pool.start()
-        urls = [URL, URL + "/raise", URL + "/die", "http://127.0.0.1:8750/politics/8"]
         try:
             tasks = [pool.extract(fetched(url)) for url in urls]
-            return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
+            return list(await asyncio.gather(*tasks, return_exceptions=True))
         finally:
             pids.extend(pool.pids)
             await pool.close()
 
-    (good, raised, died, after), pool = asyncio.run(run())
+    return asyncio.run(run()), pids
+
+
+def test_pool_returns_items_stats_records_and_errors_and_survives_a_death() -> None:
+    pool = ExtractionPool(WorkerSetup(SITE, marked), 2)
+    urls = [URL, URL + "/raise", URL + "/die", "http://127.0.0.1:8750/politics/8"]
+    (good, raised, died, after), pids = extract_all(pool, urls)
     counts = StatsCounts()
     assert good.item == article_item(
         fetched(URL).response(), SITE, fetched_at=FETCHED, stats=counts
@@ -335,20 +341,9 @@ def hanging(page: FetchedPage, site: SiteDefinition, stats: Counts) -> None:
 def test_a_page_over_the_timeout_fails_alone_and_its_worker_is_replaced() -> None:
     """The worker is killed; the pages sent to it after the hanging one are extracted by
     its replacement."""
-    pids: list[int] = []
-
-    async def run() -> tuple[list[Any], ExtractionPool]:
-        pool = ExtractionPool(WorkerSetup(SITE, hanging), 1, timeout=1.5)
-        pool.start()
-        urls = [URL, URL + "/hang", URL + "/8", URL + "/9"]
-        try:
-            tasks = [pool.extract(fetched(url)) for url in urls]
-            return list(await asyncio.gather(*tasks, return_exceptions=True)), pool
-        finally:
-            pids.extend(pool.pids)
-            await pool.close()
-
-    (first, hung, after, last), pool = asyncio.run(run())
+    pool = ExtractionPool(WorkerSetup(SITE, hanging), 1, timeout=1.5)
+    urls = [URL, URL + "/hang", URL + "/8", URL + "/9"]
+    (first, hung, after, last), pids = extract_all(pool, urls)
     assert isinstance(hung, ExtractionTimedOut)
     killed = re.fullmatch(
         rf"site 'demo': {URL}/hang: extraction took longer than 1.5 s \(EXTRACTION_TIMEOUT\); "

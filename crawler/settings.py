@@ -99,10 +99,10 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 EXTRACTION_PROCESSES = 0
 # Seconds a worker may spend on one page before it is killed and the page recorded as an
 # `extraction_timeout` fault (0: no limit). News pages take milliseconds, heavy ones up to
-# seconds (a page of megabytes dense with dates far longer: bench/README.md); a page that
-# hangs extraction (a pathological regex, a runaway loop in a library) would otherwise
-# hang the crawl. Extraction in the crawl's own process
-# (EXTRACTION_PROCESSES = 0) cannot be stopped and has no limit.
+# seconds (pathological pages longer: docs/RELIABILITY.md); a page that hangs extraction
+# (a pathological regex, a runaway loop in a library) would otherwise hang the crawl.
+# Extraction in the crawl's own process (EXTRACTION_PROCESSES = 0) cannot be stopped and
+# has no limit.
 EXTRACTION_TIMEOUT = 60.0
 # Bytes of responses waiting for their callbacks before downloads pause (Scrapy's default
 # is 5 MB). Callbacks in the crawl's process never queue; pages waiting for extraction

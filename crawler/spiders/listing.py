@@ -135,8 +135,9 @@ def _linked_articles(root: HtmlElement, articles: _PageLinks) -> dict[HtmlElemen
     """For each element holding an article link, the canonical URL of the one article
     its links lead to, or _SEVERAL.
 
-    Each link's article is marked on its ancestors up to the first that already has it
-    (their ancestors have it too) or already has several: one walk of the page, however
+    Each link's article is marked on the link and its ancestors up to the first that
+    already has it (their ancestors have it too) or already has several (a link may hold
+    other links: libxml2 keeps nested anchors): one walk of the page, however
     many links a block holds. Reading each block's links again for each of its links took
     a listing of 8,000 links 70 s, in the crawl's own process.
     """

@@ -161,8 +161,7 @@ class ExtractionPool:
         workers, self._workers = self._workers, []
         for worker in workers:
             worker.stopping = True
-            if worker.deadline is not None:
-                worker.deadline.cancel()  # closing waits STOP_TIMEOUT for it, then kills it
+            self._disarm(worker)  # closing waits STOP_TIMEOUT for it, then kills it
             if worker.writer is None:
                 worker.process.kill()  # not even set up yet
             else:
@@ -275,14 +274,18 @@ class ExtractionPool:
 
     def _watch(self, worker: _Worker) -> None:
         """Set the deadline of the page the worker is now on, its first."""
-        if worker.deadline is not None:
-            worker.deadline.cancel()
-            worker.deadline = None
+        self._disarm(worker)
         if worker.jobs and self.timeout is not None and not worker.stopping:
             assert self._loop is not None
             worker.deadline = self._loop.call_later(
                 self.timeout, self._overdue, worker, worker.jobs[0]
             )
+
+    @staticmethod
+    def _disarm(worker: _Worker) -> None:
+        if worker.deadline is not None:
+            worker.deadline.cancel()
+            worker.deadline = None
 
     def _overdue(self, worker: _Worker, job: _Job) -> None:
         if worker in self._workers and worker.jobs and worker.jobs[0] is job:
@@ -295,8 +298,7 @@ class ExtractionPool:
         if worker not in self._workers:
             return
         self._workers.remove(worker)
-        if worker.deadline is not None:
-            worker.deadline.cancel()
+        self._disarm(worker)
         how = await _reap(worker.process, self.site.name)
         self.died += 1
         if self.closed:  # closed while it was reaped, without this worker among its own

@@ -20,7 +20,15 @@ from parsel import Selector
 from crawler.dates import CLOCK_SKEW
 from crawler.extract import extract_article, page_dates
 from crawler.extract.article import generic_dates
-from crawler.extract.date_candidates import _in_foreign_block, is_date_element, is_list, url_date
+from crawler.extract.date_candidates import (
+    FOREIGN_BLOCK,
+    MODIFIED_WORDS,
+    Words,
+    _in_foreign_block,
+    is_date_element,
+    is_list,
+    url_date,
+)
 from crawler.extract.page_dates import FLOOR, SOURCES, PageDates
 from crawler.items import ArticleLoader
 from crawler.sitedef import SiteDefinition
@@ -626,6 +634,59 @@ def test_foreign_blocks_known_along_the_way_give_the_same_answers(markup: str) -
     elements = list(root.iter())
     for element in [*elements, *reversed(elements)]:
         assert _in_foreign_block(element, known) == _in_foreign_block(element)
+
+
+_WORDS = (FOREIGN_BLOCK, MODIFIED_WORDS)
+
+
+@pytest.mark.parametrize("words", _WORDS, ids=["foreign", "modified"])
+def test_words_are_written_so_that_lower_cased_ascii_finds_what_re_i_finds(words: Words) -> None:
+    """The shortcut's two conditions: the pattern's ASCII letters are lower case (escapes
+    such as \\W aside), and none of its other letters has an ASCII case partner under
+    `re.I` (as the dotless ı has i, and the Kelvin sign k)."""
+    source = re.sub(r"\\.", "", words.pattern.pattern)
+    assert not re.search("[A-Z]", source)
+    partners = [
+        (char, ascii_char)
+        for char in set(source)
+        if not char.isascii()
+        for ascii_char in map(chr, range(128))
+        if re.fullmatch(re.escape(char), ascii_char, re.I)
+    ]
+    assert partners == []
+
+
+@pytest.mark.parametrize(
+    ("text", "foreign", "modified"),
+    [
+        ("", False, False),
+        ("post-COMMENTS", True, False),
+        ("SideBar widget-area", True, False),
+        ("article-body", False, False),
+        ("Last UPDATED 4 May", False, True),
+        ("Zuletzt GEÄNDERT", False, True),
+        ("ОБНОВЛЕНО 4 мая", False, True),
+        ("Yenilənib", False, True),
+        ("dates mis À jour", False, True),
+        ("related\u212a", True, False),
+    ],
+)
+def test_words_match_whatever_the_case(text: str, foreign: bool, modified: bool) -> None:
+    assert FOREIGN_BLOCK.search(text) is foreign
+    assert MODIFIED_WORDS.search(text) is modified
+
+
+_WORD_PIECES = [
+    "comment", "Related", "UPDATED", "edit", "geändert", "ОБНОВЛЕН", "more-news", "Most_Read",
+    "mis à jour", "\u0131", "\u212a", "-", " ", "x", "Ä",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORD_PIECES) | st.text(max_size=4), max_size=6).map("".join))
+def test_words_find_what_re_i_finds(text: str) -> None:
+    for words in _WORDS:
+        assert words.search(text) is (words.pattern.search(text) is not None)
 
 
 _DATE_WORDS = ("date", "time", "publish", "posted", "meta", "created")

@@ -28,7 +28,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
-from functools import cache
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from dateparser.timezone_parser import pop_tz_offset_from_string
@@ -90,6 +90,26 @@ _REGION = re.compile(r"^([a-z]{2,3})(?:[-_]([a-z]{2}))?\b", re.I)
 #: lies between D 00:00 at UTC+14 and D 24:00 at UTC-12.
 _EARLIEST_OFFSET = timedelta(hours=14)
 _LATEST_OFFSET = timedelta(hours=12)
+
+
+T = TypeVar("T")
+
+
+class _Once(Generic[T]):
+    """A value made when first asked for, then kept: what `functools.cache` does for a
+    function of no arguments, without the wrapper it builds (and copies attributes to)
+    for each of the half-dozen such values of every page."""
+
+    __slots__ = ("_make", "_value")
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make: Callable[[], T] | None = make
+
+    def __call__(self) -> T:
+        if self._make is not None:
+            self._value = self._make()
+            self._make = None
+        return self._value
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,15 +218,15 @@ def find_dates(
     meta = meta or Metadata(page)
     if context.day_first is None:
         context = replace(context, day_first=day_first(meta.language()))
-    heading = cache(lambda: generic.heading(page))
+    heading = _Once(lambda: generic.heading(page))
     if not context.languages:
         context = replace(context, languages=_detected_languages(heading()))
-    rings = cache(lambda: HeadlineTexts(heading()))
-    texts = cache(lambda: rings().upto())
-    near = cache(lambda: rings().upto(NEAR_RINGS))
+    rings = _Once(lambda: HeadlineTexts(heading()))
+    texts = _Once(lambda: rings().upto())
+    near = _Once(lambda: rings().upto(NEAR_RINGS))
     unreadable: list[tuple[str, str]] = []
     contradicted: list[PageDate] = []
-    first_ring = cache(lambda: rings().upto(1))
+    first_ring = _Once(lambda: rings().upto(1))
     published = _published(
         page, url, context, meta, sources, texts, near, first_ring, unreadable, contradicted
     )
@@ -260,10 +280,10 @@ def _published(
     ``contradicted``.
     """
     in_url = context.read(url_date(url), "url") if "url" in sources else None
-    texts_found = cache(
+    texts_found = _Once(
         lambda: list(_candidates(page, meta, "published", ("text",), sources, texts))
     )
-    printed = cache(lambda: printed_days(near()) if "text" in sources else [])
+    printed = _Once(lambda: printed_days(near()) if "text" in sources else [])
     for source, raw in _candidates(page, meta, "published", MACHINE_ORDER, sources, texts):
         found = context.read(raw, source)
         if found is None:

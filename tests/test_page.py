@@ -42,6 +42,10 @@ PAGES: dict[str, tuple[bytes, str | None]] = {
         b"\xef\xbb\xbf" + CYRILLIC.format(meta="").encode("utf-8"),
         None,
     ),
+    "ids, one of them twice": (
+        b'<html><body><div id="main"><p id="x">a</p><p id="x">b</p></div></body></html>',
+        None,
+    ),
     "forms": (
         b"<html><body><form><label>Q</label><input name=q value=x><select><option>1"
         b"</select><textarea>t</textarea></form></body></html>",
@@ -88,6 +92,7 @@ def test_parsed_page_is_the_tree_scrapy_parses(body: bytes, content_type: str | 
     assert ours.root.getroottree().docinfo.URL == scrapys.root.getroottree().docinfo.URL
     assert ours.css("*::text").getall() == scrapys.css("*::text").getall()
     assert ours.xpath("//comment()").getall() == scrapys.xpath("//comment()").getall()
+    assert ours.css("#main, [id]").getall() == scrapys.css("#main, [id]").getall()
 
 
 def test_cyrillic_text_survives_the_parse() -> None:

@@ -288,6 +288,16 @@ def _steps(tree: HtmlElement, url: str | None, shared: _Shared) -> Iterator[Step
     yield lambda options: _free_text(segments, options) or _search_page(html, options, shared)
 
 
+class _Cues(dict[str, bool]):
+    """Whether each `id`, `class` or `itemprop` value holds one of `_CANDIDATE_CUES`,
+    searched once per value: a page repeats its values (a third of them are distinct),
+    and the search of two dozen words is most of the cost of the walk."""
+
+    def __missing__(self, value: str) -> bool:
+        found = self[value] = _CANDIDATE_CUES.search(value) is not None
+        return found
+
+
 def _date_candidates(tree: HtmlElement) -> list[HtmlElement]:
     """`htmldate.core.date_candidates(tree, True)`: the same elements in the same order.
 
@@ -297,16 +307,16 @@ def _date_candidates(tree: HtmlElement) -> list[HtmlElement]:
     Python is also cheaper than an XPath predicate on each element in libxml2).
     """
     candidates = []
-    cue = _CANDIDATE_CUES.search
+    cues = _Cues()
     for element in tree.iterdescendants(etree.Element):
         if element.tag in ALWAYS_TAGS:
             candidates.append(element)
             continue
         get = element.get
         if (  # most elements have none of the three: no pattern search
-            ((value := get("id")) and cue(value))
-            or ((value := get("class")) and cue(value))
-            or ((value := get("itemprop")) and cue(value))
+            ((value := get("id")) and cues[value])
+            or ((value := get("class")) and cues[value])
+            or ((value := get("itemprop")) and cues[value])
         ) and is_date_candidate(element):
             candidates.append(element)
     return candidates

@@ -61,8 +61,19 @@ _KA_NOMINATIVE = {form: nominative for nominative, forms in _KA_MONTHS.items() f
 _KA_MONTH = re.compile(rf"(?<!\w)(?:{'|'.join(_KA_NOMINATIVE)})(?!\w)")
 
 
+#: What machines write (`2021-03-04T10:20:30+01:00`, `1615000000`): no letter, space or
+#: mark that any step of `clean` changes, so the string is already clean.
+_MACHINE = re.compile(r"[0-9][0-9:+.TZ-]*")
+
+
 def clean(raw: str) -> str:
     """``raw`` without typography, in words dateparser knows; "" when nothing is left."""
+    if _MACHINE.fullmatch(raw):
+        return raw  # most of a page's machine dates: seven pattern passes saved
+    return _cleaned(raw)
+
+
+def _cleaned(raw: str) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
     text = _SPACES.sub(" ", text).strip()
     text = _PREFIX.sub("", text)

@@ -22,6 +22,7 @@ from crawler.extract.text import (
     element_text,
     main_blocks,
     remove_keeping_tails,
+    short_text,
 )
 from crawler.sitedef import SiteDefinition
 
@@ -432,6 +433,31 @@ ELEMENT_TEXTS = {
 def test_element_text_leaves_out_scripts_and_styles(html: str, tag: str, expected: str) -> None:
     element = Selector(text=f"<html><body>{html}</body></html>").root.find(f".//{tag}")
     assert element_text(element) == expected
+
+
+#: Pieces of an element's content: text, white space of both kinds, code, nested elements.
+_TEXT_PIECES = [
+    "4 March", " ", "\u00a0", "\n\t", "2019", "<b>x y</b>", "<script>var a = 1;</script>",
+    "<style>p {}</style>", "<!-- c -->", "<span> 12 </span>", "abcdefghij",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_TEXT_PIECES), max_size=12).map("".join),
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from(["p", "time", "meta"]),
+)
+def test_short_text_is_element_text_within_the_limit(inner: str, limit: int, tag: str) -> None:
+    markup = {
+        "p": f"<p>{inner}</p>",
+        "time": f'<time datetime="{inner[:20]}">{inner}</time>',
+        "meta": "<meta content='4 May 2020'>",
+    }
+    root = Selector(text=f"<html><body>{markup[tag]}</body></html>").root
+    element = root.find(f".//{tag}")
+    text = element_text(element)
+    assert short_text(element, limit) == (text if len(text) <= limit else None)
 
 
 def remove_one_by_one(element: etree._Element) -> None:

@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.extract import generic
 from crawler.extract.metadata import Metadata, json_types
 from crawler.extract.page_elements import page_elements
-from crawler.extract.text import element_text
+from crawler.extract.text import element_text, short_text
 
 Kind = Literal["published", "modified"]
 
@@ -237,12 +237,8 @@ def _ring_texts(
         for element in root.iter(etree.Element):
             if not is_date_element(element):
                 continue
-            text = element_text(element)
-            if (
-                len(text) > generic.MAX_DATE_TEXT
-                or not _DIGIT.search(text)
-                or _in_foreign_block(element, foreign)
-            ):
+            text = short_text(element, generic.MAX_DATE_TEXT)
+            if text is None or not _DIGIT.search(text) or _in_foreign_block(element, foreign):
                 continue
             modified = MODIFIED_WORDS.search(f"{text} {_context_words(element)}")
             texts.append((len(text), [(t, modified) for t in printed_dates(text)]))

@@ -96,6 +96,29 @@ def element_text(element: HtmlElement) -> str:
     return _SPACES.sub(" ", " ".join(parts)).strip()
 
 
+def short_text(element: HtmlElement, limit: int) -> str | None:
+    """`element_text` when it is at most ``limit`` characters long, else None.
+
+    A block marked as a date may hold a whole story: its text is not joined and cleaned
+    only to be found too long. Reading stops once more than ``limit`` characters other
+    than white space have been seen, since joining and collapsing white space never
+    removes any of them.
+    """
+    if element.tag == "meta" or (element.tag == "time" and element.get("datetime")):
+        text = element_text(element)
+        return text if len(text) <= limit else None
+    parts = _VISIBLE_TEXT(element) if _holds_code(element) else element.itertext()
+    kept = []
+    seen = 0
+    for part in parts:
+        seen += sum(map(len, part.split()))
+        if seen > limit:
+            return None
+        kept.append(part)
+    text = _SPACES.sub(" ", " ".join(kept)).strip()
+    return text if len(text) <= limit else None
+
+
 def _holds_code(element: HtmlElement) -> bool:
     """Whether a script or style is ``element``, inside it or around it."""
     return (

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 from htmldate import find_date
-from htmldate.core import date_candidates
+from htmldate.core import CLASS_CUES, ID_CLASS_CUES, date_candidates
 from htmldate.extractors import FREE_TEXT_EXPRESSIONS
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement, document_fromstring
 
 from crawler.extract.htmldate_range import (
+    _CANDIDATE_CUES,
     NEAR_DIGIT_PATTERNS,
     _date_candidates,
     _free_text_nodes,
@@ -144,6 +145,19 @@ def test_date_candidates_are_htmldate_s(elements: list[tuple[str, str, str]]) ->
     body = "".join(f'<{tag} {name}="{value}">x</{tag}>' for tag, name, value in elements)
     page = tree(f'<div class="info" id="main">{body}<p itemprop="Date" class="a">y</p></div>')
     assert _date_candidates(page) == date_candidates(page, True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        _ATTRIBUTE_VALUES | st.sampled_from(["MEta", "dAte", "Da", "te"]) | st.text(max_size=3)
+    ).map(" ".join)
+)
+def test_candidate_cues_are_htmldate_s_words(value: str) -> None:
+    """The cues rewritten so that every alternative starts with a letter find what the
+    words as htmldate writes them find."""
+    plain = re.compile(f"[Dd]at(?:e|um)|{ID_CLASS_CUES.pattern}|{CLASS_CUES.pattern}")
+    assert (_CANDIDATE_CUES.search(value) is None) == (plain.search(value) is None)
 
 
 _MARKUP = st.recursive(

@@ -9,6 +9,7 @@ import pytest
 from htmldate import find_date
 from htmldate.core import CLASS_CUES, ID_CLASS_CUES, date_candidates
 from htmldate.extractors import FREE_TEXT_EXPRESSIONS
+from htmldate.settings import MIN_SEGMENT_LEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -161,11 +162,11 @@ def test_candidate_cues_are_htmldate_s_words(value: str) -> None:
 
 
 _MARKUP = st.recursive(
-    st.sampled_from(["", "t", " ", "<br>", "<!-- c -->", "<img src=x>"]),
+    st.sampled_from(["", "t", " ", "<br>", "<!-- c -->", "<img src=x>", "sixsix", "seven77"]),
     lambda inner: st.tuples(
         st.sampled_from(["div", "p", "span", "li", "ul", "h2", "time", "b", "a", "td", "section"]),
         st.lists(inner, max_size=4),
-        st.sampled_from(["", "tail"]),
+        st.sampled_from(["", "tail", "a longer tail", "\n       "]),
     ).map(lambda e: f"<{e[0]}>{'x'.join(e[1])}</{e[0]}>{e[2]}"),
     max_leaves=25,
 )
@@ -176,7 +177,7 @@ _MARKUP = st.recursive(
 def test_free_text_is_htmldate_s_expression(body: str) -> None:
     page = tree(f"<div>{body}</div>")
     for context in (page, *page.iterdescendants(etree.Element)):
-        expected = FREE_TEXT_EXPRESSIONS(context)
+        expected = [t for t in FREE_TEXT_EXPRESSIONS(context) if len(t) > MIN_SEGMENT_LEN]
         found = list(_free_text_nodes(context))
         assert [(str(t), t.is_tail) for t in found] == [(str(t), t.is_tail) for t in expected]
 

@@ -206,39 +206,27 @@ def _read(text: str, languages: tuple[str, ...]) -> _Reading:
 
 
 def _read_day_month_name(text: str, languages: tuple[str, ...]) -> _Reading | None:
-    """``13 september [2017] [14:15]``, ``13. September 2017`` and ``September 13 2017``
-    (the comma of "September 13, 2017" is gone by now), the commonest printed forms,
-    without dateparser.
+    """``13 september [2017] [14:15]``, the commonest printed form, without dateparser.
 
     Nearly every article has a date string of its own, so the cache does not spare
-    dateparser's cost (a millisecond a string) on these forms; their month names are
-    taken from dateparser's own locale data, so the reading is the one dateparser gives
-    (tests/test_dates.py compares them). The day written first with a dot, and the
-    month written first, are read with a year only: dateparser reads "13. august" as
-    a month, and "august 13" may be a year.
+    dateparser's cost (a millisecond a string) on this form; its month names are taken
+    from dateparser's own locale data, so the reading is the one dateparser gives.
     """
     tokens = text.lower().split(" ")
-    if not languages or not 2 <= len(tokens) <= 4:
+    if not languages or not 2 <= len(tokens) <= 4 or not tokens[0].isdigit():
         return None
-    first, second, rest = tokens[0], tokens[1], tokens[2:]
-    year = rest[0] if rest and len(rest[0]) == 4 and rest[0].isdigit() else None
-    if first.isdigit() or (year and first[-1:] == "." and first[:-1].isdigit()):
-        day, word = first.rstrip("."), second
-    elif year and second.isdigit():
-        day, word = second, first
-    else:
-        return None
-    word = word.rstrip(".")
+    word = tokens[1].rstrip(".")
     # Shorter words are not read as months at all (see _DATE_LIKE): "22 Ha" is no date.
     month = _month_names(languages).get(word) if len(word) >= 3 else None
-    rest = rest[1:] if year else rest
+    year = tokens[2] if len(tokens) > 2 and len(tokens[2]) == 4 and tokens[2].isdigit() else None
+    rest = tokens[3:] if year else tokens[2:]
     clock = _CLOCK.fullmatch(rest[0]) if rest else None
     if month is None or len(rest) > 1 or (rest and not clock):
         return None
-    hour, minute, seconds = (int(group or 0) for group in clock.groups()) if clock else (0, 0, 0)
+    hour, minute, second = (int(group or 0) for group in clock.groups()) if clock else (0, 0, 0)
     # A year-less date is held in the leap year dateparser's first anchor is in.
     when = lambda: datetime(  # noqa: E731
-        int(year or _ANCHORS[0].year), month, int(day), hour, minute, seconds
+        int(year or _ANCHORS[0].year), month, int(tokens[0]), hour, minute, second
     )
     reading = _exact(text, when)
     if reading.when is None:

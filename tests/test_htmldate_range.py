@@ -159,6 +159,7 @@ def test_candidate_cues_are_htmldate_s_words(value: str) -> None:
     words as htmldate writes them find."""
     plain = re.compile(f"[Dd]at(?:e|um)|{ID_CLASS_CUES.pattern}|{CLASS_CUES.pattern}")
     assert (_CANDIDATE_CUES.search(value) is None) == (plain.search(value) is None)
+    assert "[" not in _CANDIDATE_CUES.pattern  # a new htmldate's words: rewrite them too
 
 
 _MARKUP = st.recursive(

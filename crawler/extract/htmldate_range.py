@@ -107,8 +107,8 @@ _FREE_TEXT_TAGS = frozenset(FAST_TAGS)
 
 def _free_text_nodes(tree: HtmlElement) -> Iterator[str]:
     """The text nodes `htmldate.extractors.FREE_TEXT_EXPRESSIONS` gives
-    (`.//*[self::div or self::h2 or ...]/text()`), in the same (document) order, but
-    those too short to be a segment (`_TEXT_NODES`).
+    (`.//*[self::div or self::h2 or ...]/text()`), in the same (document) order,
+    except those too short to be a segment (`_TEXT_NODES`).
 
     libxml2 evaluates that expression, and a union of one such path per tag, in time
     that grows with the square of the page: 0.7 s for a 1 MB page of paragraphs, 3.8 s

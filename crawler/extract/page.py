@@ -49,7 +49,7 @@ class _PageParser(html.HTMLParser):
     """
 
     def __init__(self, **options: Any) -> None:
-        super().__init__(**options, collect_ids=False)
+        super().__init__(**{**options, "collect_ids": False})
         self.set_element_class_lookup(_ELEMENT_CLASSES)
 
 

@@ -86,14 +86,10 @@ def clean_paragraphs(element: HtmlElement) -> list[str]:
 
 def element_text(element: HtmlElement) -> str:
     """The visible text of an element on one line, scripts and styles left out."""
-    if element.tag == "meta":
-        return element.get("content", "")
-    if element.tag == "time" and element.get("datetime"):
-        return element.get("datetime", "")
-    # Without code in or around it, its text nodes are all visible: no XPath test of
-    # each one's ancestors.
-    parts = _VISIBLE_TEXT(element) if _holds_code(element) else element.itertext()
-    return _SPACES.sub(" ", " ".join(parts)).strip()
+    value = _attribute_text(element)
+    if value is not None:
+        return value
+    return _SPACES.sub(" ", " ".join(_visible_parts(element))).strip()
 
 
 def short_text(element: HtmlElement, limit: int) -> str | None:
@@ -104,19 +100,32 @@ def short_text(element: HtmlElement, limit: int) -> str | None:
     than white space have been seen, since joining and collapsing white space never
     removes any of them.
     """
-    if element.tag == "meta" or (element.tag == "time" and element.get("datetime")):
-        text = element_text(element)
-        return text if len(text) <= limit else None
-    parts = _VISIBLE_TEXT(element) if _holds_code(element) else element.itertext()
-    kept = []
-    seen = 0
-    for part in parts:
-        seen += sum(map(len, part.split()))
-        if seen > limit:
-            return None
-        kept.append(part)
-    text = _SPACES.sub(" ", " ".join(kept)).strip()
+    text = _attribute_text(element)
+    if text is None:
+        kept = []
+        seen = 0
+        for part in _visible_parts(element):
+            seen += sum(map(len, part.split()))
+            if seen > limit:
+                return None
+            kept.append(part)
+        text = _SPACES.sub(" ", " ".join(kept)).strip()
     return text if len(text) <= limit else None
+
+
+def _attribute_text(element: HtmlElement) -> str | None:
+    """What a `<meta>` or a `<time datetime>` says in its attribute, which is its text."""
+    if element.tag == "meta":
+        return element.get("content", "")
+    if element.tag == "time" and element.get("datetime"):
+        return element.get("datetime", "")
+    return None
+
+
+def _visible_parts(element: HtmlElement) -> Iterable[str]:
+    # Without code in or around it, its text nodes are all visible: no XPath test of
+    # each one's ancestors.
+    return _VISIBLE_TEXT(element) if _holds_code(element) else element.itertext()
 
 
 def _holds_code(element: HtmlElement) -> bool:

@@ -67,6 +67,27 @@ PAGES = {
         '<head><link rel="canonical" href="https://example.com/2018/01/02/x"></head><p>x</p>',
         None,
     ),
+    # Pruned before the searches of the elements, markup and text: their dates are not
+    # found, the text after them is (joined to the text before).
+    "pruned elements": (
+        "<p>Filed <label>4 March 2019</label>on 6 May 2020</p><svg><text>2018-01-02</text></svg>",
+        None,
+    ),
+    "pruned first and nested": (
+        "<div><iframe>2017-02-03</iframe>Posted 5 June 2018<picture><svg>2016-01-01</svg>"
+        "<img src=x></picture> and <video>2015-01-01</video></div>",
+        None,
+    ),
+    "wayback banner": (
+        '<div id="wm-ipp-base"><div id="wm-ipp">Saved 4 March 2019</div>tail 2019-04-05</div>'
+        "<p>Written on 6 May 2020.</p>",
+        None,
+    ),
+    # lxml refuses to join a tail with a control character: pruning stops there.
+    "a tail lxml refuses": (
+        "<p>a<label>2017-01-02</label>x\x01 on 4 March 2019<svg>2018-01-01</svg> 6 May 2020</p>",
+        None,
+    ),
 }
 
 
@@ -94,6 +115,31 @@ def test_one_pass_answers_as_two_find_date_calls(body: str, url: str | None) -> 
     before = etree.tostring(page)
     assert oldest_and_newest(page, url, FLOOR, NOW) == two_calls(page, url)
     assert etree.tostring(page) == before  # the crawl's tree stays whole
+
+
+#: Markup with elements htmldate prunes (their dates unseen, their tails kept), the
+#: Wayback Machine's banner it discards, dates and tails.
+_PRUNABLE = st.recursive(
+    st.sampled_from(["", "x", "4 March 2019", "2020-05-06", "2017/02/03", "<!-- c -->", "\x01"]),
+    lambda inner: st.tuples(
+        st.sampled_from(
+            ["p", "div", "span", "label", "iframe", "svg", "picture", "video", "map",
+             'div id="wm-ipp"', 'div class="date"']
+        ),
+        st.lists(inner, max_size=3),
+        st.sampled_from(["", "tail", " 6 May 2018", "\x01"]),
+    ).map(lambda e: f"<{e[0]}>{''.join(e[1])}</{e[0].split()[0]}>{e[2]}"),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_PRUNABLE, max_size=4).map("".join))
+def test_pruning_in_place_answers_as_find_date_and_puts_the_tree_back(body: str) -> None:
+    page = tree(body)
+    before = etree.tostring(page)
+    assert oldest_and_newest(page, None, FLOOR, NOW) == two_calls(page, None)
+    assert etree.tostring(page) == before
 
 
 def test_the_two_questions_can_differ() -> None:

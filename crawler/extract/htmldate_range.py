@@ -99,30 +99,46 @@ _CANDIDATE_CUES = re.compile(
 )
 
 
-#: Every text node under the context node long enough to be a segment of free text
-#: (stripped, it must be longer than MIN_SEGMENT_LEN), in document order: one walk, in
-#: C, which leaves out the white space between elements before Python sees any of it.
-_TEXT_NODES = etree.XPath(f".//text()[string-length() > {MIN_SEGMENT_LEN}]")
 _FREE_TEXT_TAGS = frozenset(FAST_TAGS)
 
 
-def _free_text_nodes(tree: HtmlElement) -> Iterator[str]:
+def _free_text_nodes(tree: HtmlElement) -> list[str]:
     """The text nodes `htmldate.extractors.FREE_TEXT_EXPRESSIONS` gives
     (`.//*[self::div or self::h2 or ...]/text()`), in the same (document) order,
-    except those too short to be a segment (`_TEXT_NODES`).
+    except those too short to be a segment (stripped, a segment is longer than
+    MIN_SEGMENT_LEN).
 
     libxml2 evaluates that expression, and a union of one such path per tag, in time
-    that grows with the square of the page: 0.7 s for a 1 MB page of paragraphs, 3.8 s
-    for 2 MB (a crawl's pages may reach DOWNLOAD_MAXSIZE). One walk over the text nodes,
-    keeping those whose parent is a descendant with one of the names, is linear (54 and
-    92 ms), and on the 1,000 evaluation pages it takes 1.1 ms a page against the union's
-    1.5.
+    that grows with the square of the page (0.7 s for a 1 MB page of paragraphs, 3.8 s
+    for 2 MB); even `.//text()[string-length() > 10]`, linear, costs 0.7 ms a page, as
+    it copies every text node of the page to measure it. One walk over the nodes here
+    reads each element's text when it is met and each node's tail when the walk has left
+    the node's subtree (the stack holds the path from ``tree`` down to the node met, and
+    whether each holds free text): half the time, and linear. lxml reads a run of text
+    nodes as one text, where XPath gives each; a parsed page has no such runs, and the
+    pruning joins the texts it puts together into one node (`_drop_tree`).
     """
-    for text in _TEXT_NODES(tree):
-        owner = text.getparent()  # the element whose .text or .tail it is
-        parent = owner if text.is_text else owner.getparent()
-        if parent is not None and parent is not tree and parent.tag in _FREE_TEXT_TAGS:
-            yield text
+    found: list[str] = []
+    path: list[tuple[Any, bool]] = []  # (node, whether its text nodes are free text)
+
+    def leave() -> None:
+        node = path.pop()[0]
+        tail = node.tail
+        if path[-1][1] and tail is not None and len(tail) > MIN_SEGMENT_LEN:
+            found.append(tail)
+
+    for node in tree.iter():  # elements, comments and processing instructions
+        if path:
+            parent = node.getparent()
+            while path[-1][0] is not parent:
+                leave()
+        free = node.tag in _FREE_TEXT_TAGS and node is not tree
+        if free and (text := node.text) is not None and len(text) > MIN_SEGMENT_LEN:
+            found.append(text)
+        path.append((node, free))
+    while len(path) > 1:
+        leave()
+    return found
 
 
 #: `search_page`'s patterns whose matches stay next to an ASCII digit: each match holds

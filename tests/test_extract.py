@@ -23,6 +23,7 @@ from crawler.extract.text import (
     main_blocks,
     remove_keeping_tails,
     short_text,
+    shows_text,
 )
 from crawler.sitedef import SiteDefinition
 
@@ -458,6 +459,25 @@ def test_short_text_is_element_text_within_the_limit(inner: str, limit: int, tag
     element = root.find(f".//{tag}")
     text = element_text(element)
     assert short_text(element, limit) == (text if len(text) <= limit else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*_TEXT_PIECES, "\u2028", "\u3000", "<b> </b>", "<script>x</script>"]),
+        max_size=6,
+    ).map("".join),
+    st.sampled_from(["h1", "time", "meta"]),
+)
+def test_shows_text_is_whether_element_text_is_empty(inner: str, tag: str) -> None:
+    markup = {
+        "h1": f"<h1>{inner}</h1>",
+        "time": f'<time datetime="{inner[:2]}">{inner}</time>',
+        "meta": f"<meta content='{inner[:1]}'>",
+    }
+    root = Selector(text=f"<html><body>{markup[tag]}</body></html>").root
+    element = root.find(f".//{tag}")
+    assert shows_text(element) == bool(element_text(element))
 
 
 def remove_one_by_one(element: etree._Element) -> None:

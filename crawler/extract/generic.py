@@ -23,6 +23,7 @@ from crawler.extract.text import (
     main_blocks,
     remove_boilerplate,
     remove_keeping_tails,
+    shows_text,
 )
 
 _AUTHOR_PREFIX = re.compile(r"^\s*(by|from|von|par|автор[ы]?:?|müəllif:?|yazar:?|автор:)\s+", re.I)
@@ -46,7 +47,7 @@ def heading(page: Selector) -> HtmlElement | None:
     The page's <h1>s, as the page's element lists have them (their ancestors tell where
     each stands): the three CSS queries this reads as would each scan the whole page.
     """
-    headings = [h for h in page_elements(page).by_tag("h1") if element_text(h)]
+    headings = [h for h in page_elements(page).by_tag("h1") if shows_text(h)]
     for container in ("article", "main"):
         for element in headings:
             if any(a.tag == container for a in element.iterancestors()):

@@ -92,6 +92,15 @@ def element_text(element: HtmlElement) -> str:
     return _SPACES.sub(" ", " ".join(_visible_parts(element))).strip()
 
 
+def shows_text(element: HtmlElement) -> bool:
+    """Whether `element_text` is not empty, read only up to the first text that is not
+    white space: an unclosed tag may hold the rest of the page."""
+    value = _attribute_text(element)
+    if value is not None:
+        return bool(value)
+    return any(part.strip() for part in _visible_parts(element))
+
+
 def short_text(element: HtmlElement, limit: int) -> str | None:
     """`element_text` when it is at most ``limit`` characters long, else None.
 

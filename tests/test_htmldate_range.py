@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from datetime import datetime
 
 import pytest
 from htmldate import find_date
 from htmldate.core import CLASS_CUES, ID_CLASS_CUES, date_candidates
-from htmldate.extractors import FREE_TEXT_EXPRESSIONS
-from htmldate.settings import MIN_SEGMENT_LEN
+from htmldate.extractors import FREE_TEXT_EXPRESSIONS, discard_unwanted
+from htmldate.settings import CLEANING_LIST, MIN_SEGMENT_LEN
+from htmldate.utils import clean_html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -21,6 +23,7 @@ from crawler.extract.htmldate_range import (
     _date_candidates,
     _free_text_nodes,
     _NearDigits,
+    _pruned,
     digit_stretches,
     oldest_and_newest,
 )
@@ -68,7 +71,9 @@ PAGES = {
         None,
     ),
     # Pruned before the searches of the elements, markup and text: their dates are not
-    # found, the text after them is (joined to the text before).
+    # found, the text after them is (joined to the text before). htmldate's live
+    # iteration stops after dropping an element with a prunable element inside (lxml
+    # has already stepped into it): the elements after it stay.
     "pruned elements": (
         "<p>Filed <label>4 March 2019</label>on 6 May 2020</p><svg><text>2018-01-02</text></svg>",
         None,
@@ -76,6 +81,10 @@ PAGES = {
     "pruned first and nested": (
         "<div><iframe>2017-02-03</iframe>Posted 5 June 2018<picture><svg>2016-01-01</svg>"
         "<img src=x></picture> and <video>2015-01-01</video></div>",
+        None,
+    ),
+    "pruning stopped by a nested element": (
+        "<p>x</p><picture><svg></svg></picture><iframe>Published 2019-03-04</iframe>",
         None,
     ),
     "wayback banner": (
@@ -137,8 +146,45 @@ _PRUNABLE = st.recursive(
 @given(st.lists(_PRUNABLE, max_size=4).map("".join))
 def test_pruning_in_place_answers_as_find_date_and_puts_the_tree_back(body: str) -> None:
     page = tree(body)
-    before = etree.tostring(page)
+    nodes = list(page.iter())
+    texts = [(node.text, node.tail) for node in nodes]
+    expected = htmldate_pruned(page)
+    with _pruned(page) as pruned:
+        assert etree.tostring(pruned) == etree.tostring(expected)
+        assert structure(pruned) == structure(expected)
+    assert list(page.iter()) == nodes  # the same elements, in the same places
+    assert [(node.text, node.tail) for node in nodes] == texts
     assert oldest_and_newest(page, None, FLOOR, NOW) == two_calls(page, None)
+    assert list(page.iter()) == nodes
+
+
+def htmldate_pruned(page: HtmlElement) -> HtmlElement:
+    """The copy `find_date` searches."""
+    copy = deepcopy(page)
+    try:
+        return discard_unwanted(clean_html(copy, CLEANING_LIST))
+    except ValueError:
+        return copy
+
+
+def structure(node: HtmlElement) -> list[object]:
+    """Each node's tag, text and tail, and its text nodes as XPath counts them (a text
+    or tail lxml joins from two nodes is two)."""
+    return [
+        (n.tag, n.text, n.tail, len(n.xpath("text()")) if isinstance(n.tag, str) else 0)
+        for n in node.iter()
+    ]
+
+
+def test_a_subtree_is_pruned_as_a_copy_as_find_date_prunes_it() -> None:
+    page = tree('<div><p>x</p><div id="wm-ipp">Saved 4 March 2019</div><p>6 May 2020</p></div>')
+    part = page.find(".//div")
+    before = etree.tostring(page)
+    assert oldest_and_newest(part, None, FLOOR, NOW) == two_calls(part, None)
+    prunable = tree("<object><p>Posted 4 March 2019</p></object>").find(".//object")
+    with pytest.raises(AssertionError):  # drop_tree on its copy's root
+        find_date(prunable, extensive_search=True, min_date=FLOOR, max_date=NOW)
+    assert oldest_and_newest(prunable, None, FLOOR, NOW) == (None, None)
     assert etree.tostring(page) == before
 
 

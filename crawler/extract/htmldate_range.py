@@ -2,7 +2,8 @@
 
 `page_dates` takes htmldate's guess (its oldest date, `original_date=True`) only when its
 newest date (`original_date=False`) is the same day. Two `find_date` calls copy, clean and
-search the page twice; most of that work does not depend on which date is asked for.
+search the page twice; most of that work does not depend on which date is asked for, and
+the copy is not needed (`_pruned` prunes the page itself and puts it back).
 This runs `find_date`'s steps in its order (htmldate 1.11) once for both questions: each
 step that reads the pruned tree is prepared once and asked for both dates, and each
 question stops at the first step that answers it, as `find_date` returns there. Parts of
@@ -110,13 +111,14 @@ def _free_text_nodes(tree: HtmlElement) -> list[str]:
 
     libxml2 evaluates that expression, and a union of one such path per tag, in time
     that grows with the square of the page (0.7 s for a 1 MB page of paragraphs, 3.8 s
-    for 2 MB); even `.//text()[string-length() > 10]`, linear, costs 0.7 ms a page, as
-    it copies every text node of the page to measure it. One walk over the nodes here
-    reads each element's text when it is met and each node's tail when the walk has left
-    the node's subtree (the stack holds the path from ``tree`` down to the node met, and
-    whether each holds free text): half the time, and linear. lxml reads a run of text
-    nodes as one text, where XPath gives each; a parsed page has no such runs, and the
-    pruning joins the texts it puts together into one node (`_drop_tree`).
+    for 2 MB); even `.//text()` with a predicate on `string-length()`, linear, costs
+    0.7 ms a page, as it copies every text node of the page to measure it. One walk over
+    the nodes here reads each element's text when it is met and each node's tail when
+    the walk has left the node's subtree (the stack holds the path from ``tree`` down to
+    the node met, and whether each holds free text): half the time, and linear. lxml
+    reads a run of text nodes as one text, where XPath gives each; a parsed page has no
+    such runs, and the pruning joins the texts it puts together into one node
+    (`_drop_tree`).
     """
     found: list[str] = []
     path: list[tuple[Any, bool]] = []  # (node, whether its text nodes are free text)
@@ -176,7 +178,8 @@ def oldest_and_newest(
     returns with `original_date=True` and with `original_date=False`, as `YYYY-MM-DD`.
 
     A question whose step raises gets None, as a `find_date` call that raised would be
-    taken; ``tree`` is left as it was (`_pruned`).
+    taken. ``tree`` is pruned while the call runs and left as it was (`_pruned`): no
+    other thread may read it meanwhile.
     """
     bounds = (get_max_date(max_date), get_min_date(min_date))
     questions = [Extractor(True, *bounds, original, "%Y-%m-%d") for original in (True, False)]
@@ -282,28 +285,32 @@ def _steps(tree: HtmlElement, url: str | None, shared: _Shared) -> Iterator[Step
 
 @contextmanager
 def _pruned(tree: HtmlElement) -> Iterator[HtmlElement]:
-    """``tree`` pruned in place as `find_date` prunes its copy, then put back as it was.
+    """``tree`` pruned as `find_date` prunes its copy of it, in place, then put back.
 
     `find_date` cleans a copy of a tree it is given (`htmldate.utils.clean_html`, then
     `discard_unwanted`): copying and freeing the page cost a third of a millisecond,
-    and most pages have only a few elements to prune. Each removal here is done as
-    htmldate does it, in its order, and noted; on leaving, the notes are undone last
-    first. A page where a join of texts would fail (lxml refuses control characters,
-    and `find_date` searches its copy as far as it was pruned when it did) is put back
-    at once and pruned as a copy, as `find_date` does.
+    and most pages have only a few elements to prune. Each change here is made as
+    htmldate makes it, in its order (the same live iteration, which stops early where
+    lxml had already stepped into a dropped element), and its undo is noted before the
+    next change; on leaving, the notes are undone last first. A join of texts that
+    lxml would refuse (control characters), where `find_date` searches its copy as far
+    as it was pruned, and a tree that is not a page's root (whose copy `find_date`
+    prunes as a root) are put back at once and pruned as a copy, as `find_date` does.
     """
     undo: list[Callable[[], None]] = []
     try:
-        if _prune(tree, undo):
+        if tree.getparent() is None and _prune(tree, undo):
             yield tree
         else:
-            for step in reversed(undo):
-                step()
-            undo.clear()
+            _undo(undo)
             yield _pruned_copy(tree)
     finally:
-        for step in reversed(undo):
-            step()
+        _undo(undo)
+
+
+def _undo(undo: list[Callable[[], None]]) -> None:
+    while undo:
+        undo.pop()()
 
 
 def _prune(tree: HtmlElement, undo: list[Callable[[], None]]) -> bool:
@@ -312,17 +319,17 @@ def _prune(tree: HtmlElement, undo: list[Callable[[], None]]) -> bool:
     check = etree.Element("check")  # where a joined text is tried before the page's
     for element in tree.iter(CLEANING_LIST):
         try:
-            undo.append(_drop_tree(element, check))
+            _drop_tree(element, check, undo)
         except ValueError:
             return False
     for subtree in DISCARD_EXPRESSIONS(tree):
         if (parent := subtree.getparent()) is not None:
-            undo.append(_removed(parent, subtree))
+            _remove(parent, subtree, undo)
     return True
 
 
 def _pruned_copy(tree: HtmlElement) -> HtmlElement:
-    """What `find_date` searches on a page it prunes as a copy."""
+    """What `find_date` searches on a tree it prunes as a copy."""
     pruned = deepcopy(tree)
     try:
         return discard_unwanted(clean_html(pruned, CLEANING_LIST))
@@ -330,36 +337,46 @@ def _pruned_copy(tree: HtmlElement) -> HtmlElement:
         return pruned
 
 
-def _drop_tree(element: HtmlElement, check: etree._Element) -> Callable[[], None]:
-    """`element.drop_tree()` (its tail joined to the text before it), and how to undo it.
+def _drop_tree(element: HtmlElement, check: etree._Element, undo: list[Callable[[], None]]) -> None:
+    """`element.drop_tree()`: its tail joined to the text before it, then removed.
 
     Raises ValueError, before changing anything, where lxml refuses the joined text
-    (setting a text removes the old one before checking the new one).
+    (setting a text removes the old one before checking the new one). The undo keeps
+    the length of the old text, not the text: a run of dropped siblings joins onto one
+    text, and keeping each version of it would take memory with the square of its
+    length.
     """
     parent = element.getparent()
-    assert parent is not None  # as drop_tree asserts: the root is <html>, never pruned
+    assert parent is not None  # drop_tree's own assertion, on the root
     tail = element.tail
-    if not tail:
-        return _removed(parent, element)
+    if tail:
+        previous = element.getprevious()
+        holder, attribute = (parent, "text") if previous is None else (previous, "tail")
+        before = getattr(holder, attribute)
+        check.text = joined = (before or "") + tail
+        restore = partial(_cut_text, holder, attribute, None if before is None else len(before))
+        setattr(holder, attribute, joined)
+        undo.append(restore)
+    _remove(parent, element, undo)
+
+
+def _cut_text(holder: HtmlElement, attribute: str, length: int | None) -> None:
+    """The text or tail back to what it was before a join: its first ``length``
+    characters (what lxml took once, it takes again), or none."""
+    setattr(holder, attribute, None if length is None else getattr(holder, attribute)[:length])
+
+
+def _remove(parent: HtmlElement, element: HtmlElement, undo: list[Callable[[], None]]) -> None:
+    """``element`` taken out of ``parent`` (its tail with it), and its undo noted: put
+    back after the node before it (after that node's tail), or first."""
     previous = element.getprevious()
-    holder, attribute = (parent, "text") if previous is None else (previous, "tail")
-    before = getattr(holder, attribute)
-    check.text = joined = (before or "") + tail
-    setattr(holder, attribute, joined)
-    put_back = _removed(parent, element)
-
-    def undo() -> None:
-        put_back()
-        setattr(holder, attribute, before)  # part of a text lxml took: it takes it again
-
-    return undo
-
-
-def _removed(parent: HtmlElement, element: HtmlElement) -> Callable[[], None]:
-    """``element`` taken out of ``parent`` (its tail with it), and how to put it back."""
-    index = parent.index(element)
+    put_back = (
+        partial(parent.insert, 0, element)
+        if previous is None
+        else partial(previous.addnext, element)
+    )
     parent.remove(element)
-    return partial(parent.insert, index, element)
+    undo.append(put_back)
 
 
 def _searches(search_tree: HtmlElement, shared: _Shared) -> Iterator[Step]:

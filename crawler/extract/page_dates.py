@@ -453,8 +453,8 @@ def _htmldate(
     publication, and its newest, both from one pass (`htmldate_range`).
 
     It is given the parsed tree, never a string: a string that looks like a URL it
-    downloads. It prunes a copy of the tree, so the page's own tree stays whole for the
-    other fields.
+    downloads. It prunes the tree as htmldate prunes its copy, and puts back what it
+    pruned before it returns: the page's own tree is whole again for the other fields.
     """
     found = oldest_and_newest(
         page.root,

@@ -26,8 +26,9 @@ _ITEMPROP_VALUES = etree.XPath("descendant::*/@itemprop")
 class PageElements:
     """One page's elements of `TAGS`, by tag in document order, and its `itemprop` values.
 
-    Read from the tree as it is when first asked: the extraction never changes the
-    page's tree (whatever prunes works on a copy), so the lists stay true.
+    Read from the tree as it is when first asked: the extraction leaves the page's tree
+    as it found it (whatever prunes works on a copy, or puts back what it pruned before
+    it returns: `htmldate_range`), so the lists stay true.
     """
 
     def __init__(self, root: HtmlElement) -> None:
